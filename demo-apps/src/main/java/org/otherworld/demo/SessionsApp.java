@@ -1,0 +1,47 @@
+package org.otherworld.demo;
+
+import org.otherworld.sdk.CrashProcedures;
+import org.otherworld.sdk.Decision;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code sessions PORT DATA_DIR}: an HTTP session store ({@link SessionServer}). After a
+ * resurrection its crash procedure opens a new listening socket on the same port and CONTINUEs
+ * with the sessions still in memory; only if that fails does it ask for SAVE_AND_RESTART (the save
+ * callback writes the sessions to DATA_DIR and the restarted image reloads them).
+ */
+final class SessionsApp {
+    static final String SNAPSHOT = "sessions.snapshot";
+
+    private SessionsApp() {
+    }
+
+    static void main(String[] args) throws IOException, InterruptedException {
+        if (args.length < 2) {
+            System.err.println("usage: sessions PORT DATA_DIR");
+            System.exit(2);
+        }
+        int port = Integer.parseInt(args[0]);
+        Path dataDir = Path.of(args[1]);
+        Files.createDirectories(dataDir);
+        KvStore sessions = new KvStore();
+        if (CrashProcedures.restartedAfterCrash()) {
+            int n = sessions.load(dataDir.resolve(SNAPSHOT));
+            System.out.println("sessions: restarted after crash, reloaded " + n + " sessions");
+        }
+        SessionServer server = new SessionServer(port, sessions);
+        CrashProcedures.onSave(report -> sessions.save(dataDir.resolve(SNAPSHOT)));
+        CrashProcedures.register(report -> {
+            server.reopen();
+            System.out.println("sessions: listening again on port " + server.port() + " after resurrection ("
+                    + report.unrestoredResources().size() + " resources were not restored)");
+            return Decision.CONTINUE;
+        });
+        System.out.println("sessions: listening on port " + server.port() + " pid " + ProcessHandle.current().pid());
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+}

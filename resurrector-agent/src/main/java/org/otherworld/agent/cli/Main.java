@@ -1,0 +1,111 @@
+package org.otherworld.agent.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.otherworld.agent.json.Json;
+import org.otherworld.agent.live.LiveSnapshot;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code otherworld} agent command line. */
+@Command(name = "otherworld", mixinStandardHelpOptions = true, version = "otherworld 0.1",
+        description = "Resurrect user processes across Linux kernel crashes.",
+        subcommands = {Main.SnapshotLive.class, Main.Resurrect.class, Main.Restore.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        // a bad input is a one-line error and a non-zero exit, never a stack trace
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            cmd.getErr().println("otherworld " + cmd.getCommandName() + ": " + oneLine(ex));
+            return 1;
+        });
+        return cl;
+    }
+
+    static String oneLine(Throwable t) {
+        String m = t.getMessage();
+        return (m == null || m.isBlank() ? t.getClass().getSimpleName() : m).split("\n")[0];
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+    }
+
+    /** Records live processes as ground truth (used by the VM harness just before a crash). */
+    @Command(name = "snapshot-live", description = "Record the state of live processes from /proc as JSON.")
+    static final class SnapshotLive implements Callable<Integer> {
+        @Option(names = "--groups", split = ",", description = "Process groups to record (all their members).")
+        List<Integer> groups = new ArrayList<>();
+        @Option(names = "--pids", split = ",", description = "Processes to record.")
+        List<Integer> pids = new ArrayList<>();
+        @Option(names = "--out", required = true)
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            LiveSnapshot s = new LiveSnapshot(Path.of("/proc"));
+            List<Integer> all = new ArrayList<>(pids);
+            all.addAll(s.pidsInGroups(Set.copyOf(groups)));
+            all.remove((Integer) (int) ProcessHandle.current().pid());
+            Map<String, Object> snap = s.snapshot(all.stream().distinct().sorted().collect(Collectors.toList()));
+            Files.writeString(out, Json.write(snap));
+            return 0;
+        }
+    }
+
+    /** The crash kernel's step: vmcore to images. */
+    @Command(name = "resurrect", description = "In the crash kernel: read the vmcore, write CRIU images and a report.")
+    static final class Resurrect implements Callable<Integer> {
+        @Option(names = "--vmcore", defaultValue = "/proc/vmcore")
+        Path vmcore;
+        @Option(names = "--out", required = true)
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            Files.createDirectories(out);
+            String missing = "image writing (issue 4) is not implemented yet";
+            Files.writeString(out.resolve("report.json"), Json.write(Map.of("status", "incomplete",
+                    "missing", List.of("extraction", "images", "file-buffer flush"), "detail", missing)));
+            System.err.println("otherworld resurrect: " + missing + "; no process was resurrected");
+            return 3;
+        }
+    }
+
+    /** The fresh main kernel's step: images to processes. */
+    @Command(name = "restore", description = "In the new main kernel: restore resurrected processes with criu.")
+    static final class Restore implements Callable<Integer> {
+        @Option(names = "--images", required = true)
+        Path images;
+
+        @Override
+        public Integer call() {
+            if (!Files.isDirectory(images)) {
+                System.err.println("otherworld restore: no image directory " + images);
+                return 1;
+            }
+            System.err.println("otherworld restore: restoring images (issue 4) is not implemented yet");
+            return 3;
+        }
+    }
+
+    static String join(String[] a) {
+        return Arrays.toString(a);
+    }
+}

@@ -1,0 +1,224 @@
+package org.otherworld.agent.symbols;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.otherworld.agent.vmcore.LittleEndian;
+import org.otherworld.agent.vmcore.MemoryAccessException;
+import org.otherworld.agent.vmcore.PhysicalMemory;
+import org.otherworld.agent.vmcore.VirtualMemory;
+import org.otherworld.agent.vmcore.VmcoreInfo;
+
+/**
+ * Decodes the kernel's compressed symbol table (kallsyms) from the dead kernel's memory, using the
+ * table addresses that Linux 6.0+ exports in VMCOREINFO.
+ *
+ * <p>Format (scripts/kallsyms.c and kernel/kallsyms.c of v6.1):
+ * <ul>
+ * <li>{@code kallsyms_num_syms}: unsigned int, the number of symbols.</li>
+ * <li>{@code kallsyms_names}: per symbol a length then that many token codes. The length is one
+ * byte, or, if that byte has bit 7 set, a 2-byte ULEB128: {@code (b0 & 0x7f) | (b1 << 7)}
+ * ("big" symbols, since 6.1).</li>
+ * <li>{@code kallsyms_token_index}: 256 u16 offsets into {@code kallsyms_token_table}, which holds
+ * 256 NUL-terminated token strings. A symbol's expansion is the concatenation of its tokens; the
+ * first character is the nm type, the rest the name.</li>
+ * <li>{@code kallsyms_offsets} (CONFIG_KALLSYMS_BASE_RELATIVE): one s32 per symbol, with
+ * {@code kallsyms_relative_base} (unsigned long). With KALLSYMS_ABSOLUTE_PERCPU (x86-64):
+ * offset &gt;= 0 is the absolute address, offset &lt; 0 means {@code relative_base - 1 - offset}.
+ * Without it: {@code relative_base + (u32) offset}. Kernels without base-relative tables export
+ * {@code kallsyms_addresses} (one unsigned long per symbol) instead.</li>
+ * </ul>
+ */
+public final class Kallsyms {
+    /** Sanity limit on kallsyms_num_syms. */
+    public static final int MAX_SYMBOLS = 2_000_000;
+    /** Sanity limit on one expanded name (KSYM_NAME_LEN is 512 in 6.1). */
+    public static final int MAX_NAME = 1024;
+    /** Sanity limit on the size of kallsyms_names. */
+    static final long MAX_NAMES_BYTES = 64L << 20;
+    /** Longest token accepted in kallsyms_token_table. */
+    static final int MAX_TOKEN = 256;
+    static final int TOKENS = 256;
+
+    /** How kallsyms_offsets entries become addresses. */
+    public enum AddressMode {
+        /** CONFIG_KALLSYMS_ABSOLUTE_PERCPU (x86-64 SMP): negative offsets are relative to the base. */
+        ABSOLUTE_PERCPU,
+        /** Offsets are unsigned displacements from kallsyms_relative_base. */
+        RELATIVE
+    }
+
+    private final VmcoreInfo info;
+    private final VirtualMemory vm;
+
+    private Kallsyms(VmcoreInfo info, VirtualMemory vm) {
+        this.info = info;
+        this.vm = vm;
+    }
+
+    /**
+     * Bootstrap: decodes kallsyms straight from the dump's physical memory through the kernel image
+     * mapping ({@link KernelImageMemory}, using VMCOREINFO's NUMBER(phys_base)), no page tables needed.
+     */
+    public static SymbolTable readFromImage(PhysicalMemory physical, VmcoreInfo info) {
+        return read(info, KernelImageMemory.fromVmcoreInfo(physical, info));
+    }
+
+    /** Decodes kallsyms of an x86-64 kernel (ABSOLUTE_PERCPU addressing) and self-checks it. */
+    public static SymbolTable read(VmcoreInfo info, VirtualMemory kernel) {
+        return read(info, kernel, AddressMode.ABSOLUTE_PERCPU);
+    }
+
+    /**
+     * Decodes kallsyms and checks the result against {@code SYMBOL(_stext)} when VMCOREINFO has it.
+     *
+     * @param kernel the dead kernel's memory, readable at least for the kernel image
+     * @throws KallsymsException naming the table that is missing, unreadable or implausible
+     */
+    public static SymbolTable read(VmcoreInfo info, VirtualMemory kernel, AddressMode mode) {
+        return new Kallsyms(info, kernel).decode(mode);
+    }
+
+    private SymbolTable decode(AddressMode mode) {
+        long numAddr = tableAddress("kallsyms_num_syms");
+        long count = readU32(numAddr, "kallsyms_num_syms") & 0xffffffffL;
+        if (count == 0 || count >= MAX_SYMBOLS) {
+            throw new KallsymsException("kallsyms_num_syms: implausible symbol count " + count);
+        }
+        int n = (int) count;
+        String[] tokens = readTokens();
+        long[] addresses = readAddresses(n, mode);
+        List<Symbol> symbols = readNames(n, tokens, addresses);
+        SymbolTable table = new SymbolTable("kallsyms of " + info.find("OSRELEASE").orElse("the dead kernel"), symbols);
+        selfCheck(table);
+        return table;
+    }
+
+    private String[] readTokens() {
+        long indexAddr = tableAddress("kallsyms_token_index");
+        long tableAddr = tableAddress("kallsyms_token_table");
+        byte[] idx = readBytes(indexAddr, TOKENS * 2, "kallsyms_token_index");
+        int maxOffset = 0;
+        for (int i = 0; i < TOKENS; i++) {
+            maxOffset = Math.max(maxOffset, LittleEndian.u16(idx, 2 * i));
+        }
+        PagedReader table = new PagedReader(vm, tableAddr, "kallsyms_token_table", (long) maxOffset + MAX_TOKEN + 1);
+        String[] tokens = new String[TOKENS];
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < TOKENS; i++) {
+            int off = LittleEndian.u16(idx, 2 * i);
+            sb.setLength(0);
+            int c;
+            while ((c = table.u8(off + sb.length())) != 0) {
+                if (sb.length() >= MAX_TOKEN) {
+                    throw new KallsymsException("kallsyms_token_table: token " + i + " at offset " + off
+                            + " is not terminated within " + MAX_TOKEN + " bytes");
+                }
+                sb.append((char) c);
+            }
+            tokens[i] = sb.toString();
+        }
+        return tokens;
+    }
+
+    private long[] readAddresses(int n, AddressMode mode) {
+        OptionalLong offsetsAddr = info.findSymbol("kallsyms_offsets");
+        long[] out = new long[n];
+        if (offsetsAddr.isEmpty()) {
+            OptionalLong abs = info.findSymbol("kallsyms_addresses");
+            if (abs.isEmpty()) {
+                throw missing("kallsyms_offsets");
+            }
+            byte[] b = readBytes(abs.getAsLong(), n * 8, "kallsyms_addresses");
+            for (int i = 0; i < n; i++) {
+                out[i] = LittleEndian.u64(b, 8 * i);
+            }
+            return out;
+        }
+        long base = readU64(tableAddress("kallsyms_relative_base"), "kallsyms_relative_base");
+        byte[] b = readBytes(offsetsAddr.getAsLong(), n * 4, "kallsyms_offsets");
+        for (int i = 0; i < n; i++) {
+            int off = LittleEndian.u32(b, 4 * i);
+            if (mode == AddressMode.RELATIVE) {
+                out[i] = base + (off & 0xffffffffL);
+            } else {
+                out[i] = off >= 0 ? off : base - 1 - off;
+            }
+        }
+        return out;
+    }
+
+    private List<Symbol> readNames(int n, String[] tokens, long[] addresses) {
+        PagedReader names = new PagedReader(vm, tableAddress("kallsyms_names"), "kallsyms_names", MAX_NAMES_BYTES);
+        List<Symbol> out = new ArrayList<>(n);
+        StringBuilder sb = new StringBuilder();
+        long pos = 0;
+        for (int i = 0; i < n; i++) {
+            long start = pos;
+            int len = names.u8(pos++);
+            if ((len & 0x80) != 0) {
+                len = (len & 0x7f) | (names.u8(pos++) << 7);
+            }
+            if (len == 0) {
+                throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + start + " has length 0");
+            }
+            sb.setLength(0);
+            for (int k = 0; k < len; k++) {
+                sb.append(tokens[names.u8(pos++)]);
+                if (sb.length() > MAX_NAME) {
+                    throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + start
+                            + " expands beyond " + MAX_NAME + " characters");
+                }
+            }
+            if (sb.length() < 2) {
+                throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + start
+                        + " expands to '" + sb + "', which has no name after the type character");
+            }
+            out.add(new Symbol(sb.substring(1), addresses[i], sb.charAt(0)));
+        }
+        return out;
+    }
+
+    private void selfCheck(SymbolTable table) {
+        OptionalLong expected = info.findSymbol("_stext");
+        if (expected.isEmpty()) {
+            return;
+        }
+        OptionalLong got = table.find("_stext");
+        if (got.isEmpty() || got.getAsLong() != expected.getAsLong()) {
+            throw new KallsymsException("kallsyms tables inconsistent: _stext decodes to "
+                    + (got.isEmpty() ? "nothing" : "0x" + Long.toHexString(got.getAsLong()))
+                    + " but VMCOREINFO says 0x" + Long.toHexString(expected.getAsLong()));
+        }
+    }
+
+    private long tableAddress(String table) {
+        OptionalLong a = info.findSymbol(table);
+        if (a.isEmpty()) {
+            throw missing(table);
+        }
+        return a.getAsLong();
+    }
+
+    private KallsymsException missing(String table) {
+        return new KallsymsException("VMCOREINFO has no SYMBOL(" + table + "): kernel older than 6.0 or built without"
+                + " CONFIG_KALLSYMS; use a System.map profile instead");
+    }
+
+    private byte[] readBytes(long addr, int len, String table) {
+        try {
+            return vm.readBytes(addr, len);
+        } catch (MemoryAccessException e) {
+            throw new KallsymsException(table + ": unreadable (" + len + " bytes at 0x" + Long.toHexString(addr) + "): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private int readU32(long addr, String table) {
+        return LittleEndian.u32(readBytes(addr, 4, table), 0);
+    }
+
+    private long readU64(long addr, String table) {
+        return LittleEndian.u64(readBytes(addr, 8, table), 0);
+    }
+}

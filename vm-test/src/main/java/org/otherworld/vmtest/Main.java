@@ -1,0 +1,117 @@
+package org.otherworld.vmtest;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.otherworld.vmtest.capture.Capture;
+import org.otherworld.vmtest.guest.GuestBuilder;
+import org.otherworld.vmtest.guest.GuestImage;
+import org.otherworld.vmtest.trial.Fault;
+import org.otherworld.vmtest.trial.Trial;
+import org.otherworld.vmtest.trial.Workload;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vm-test}: the VM trial harness (fronted by {@code ./otherworld}). */
+@Command(name = "vm-test", mixinStandardHelpOptions = true, version = "otherworld vm-test 0.1",
+        description = "Boot, crash and resurrect real Linux guests under QEMU.",
+        subcommands = {Main.BuildGuest.class, Main.CaptureCmd.class, Main.TrialCmd.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, pr) -> {
+            cmd.getErr().println("vm-test " + cmd.getCommandName() + ": " + ex.getMessage());
+            return 1;
+        });
+        System.exit(cl.execute(args));
+    }
+
+    static void progress(String s) {
+        System.out.println("[" + java.time.LocalTime.now().withNano(0) + "] " + s);
+        System.out.flush();
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+    }
+
+    /** Options shared by the commands that boot guests. */
+    static class GuestOptions {
+        @Option(names = "--accel", defaultValue = "${env:OTHERWORLD_ACCEL:-auto}",
+                description = "kvm, tcg, or auto (probe KVM briefly, else TCG). Default: ${DEFAULT-VALUE}")
+        String accel;
+        @Option(names = "--memory", defaultValue = "1024", description = "Guest memory in MiB (default ${DEFAULT-VALUE}).")
+        int memoryMiB;
+        @Option(names = "--fault", defaultValue = "sysrq", description = "sysrq, oops or hang (default ${DEFAULT-VALUE}).")
+        String fault;
+        @Option(names = "--workload", description = "NAME=HOSTDIR: a user workload (its ./start before the crash, ./check after).")
+        List<String> workloads = new ArrayList<>();
+        @Option(names = "--no-demos", description = "Run only the --workload ones.")
+        boolean noDemos;
+
+        List<Workload> workloads() {
+            List<Workload> all = new ArrayList<>(noDemos ? List.of() : Workload.demos());
+            for (String w : workloads) {
+                int eq = w.indexOf('=');
+                if (eq <= 0) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), "--workload wants NAME=HOSTDIR: " + w);
+                }
+                Path dir = Path.of(w.substring(eq + 1)).toAbsolutePath();
+                for (String f : List.of("start", "check")) {
+                    if (!java.nio.file.Files.isExecutable(dir.resolve(f))) {
+                        throw new IllegalArgumentException("workload " + w.substring(0, eq) + ": " + dir.resolve(f) + " is not an executable file");
+                    }
+                }
+                all.add(Workload.user(w.substring(0, eq), dir));
+            }
+            if (all.isEmpty()) {
+                throw new IllegalArgumentException("no workloads: --no-demos needs at least one --workload");
+            }
+            return all;
+        }
+    }
+
+    @Command(name = "build-guest", description = "Build (or find cached) the guest kernel, initramfs and data tree.")
+    static final class BuildGuest implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            GuestImage img = new GuestBuilder(Workspace.detect(), Main::progress).build();
+            progress("kernel " + img.vmlinuz() + "\ninitrd " + img.initrd() + "\ndata   " + img.dataStaging());
+            return 0;
+        }
+    }
+
+    @Command(name = "capture", description = "Crash a guest running workloads and save its vmcore with ground truth.")
+    static final class CaptureCmd extends GuestOptions implements Callable<Integer> {
+        @Option(names = "--out", required = true, description = "Directory for vmcore, groundtruth.json, capture.json, console.log.")
+        Path out;
+
+        @Override
+        public Integer call() {
+            new Capture(Workspace.detect(), Main::progress).run(new Capture.Options(out, memoryMiB, accel,
+                    Fault.parse(fault), workloads()));
+            return 0;
+        }
+    }
+
+    @Command(name = "trial", description = "A full crash-and-resurrect trial; writes report.json, summary.txt, console.log.")
+    static final class TrialCmd extends GuestOptions implements Callable<Integer> {
+        @Option(names = "--out", defaultValue = "out/trial", description = "Report directory (default ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> r = new Trial(Workspace.detect(), Main::progress).run(new Trial.Options(out, memoryMiB, accel,
+                    Fault.parse(fault), workloads()));
+            progress("report: " + out.resolve("report.json"));
+            return "pass".equals(r.get("verdict")) ? 0 : 1;
+        }
+    }
+}

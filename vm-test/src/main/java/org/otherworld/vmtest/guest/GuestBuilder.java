@@ -1,0 +1,312 @@
+package org.otherworld.vmtest.guest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.otherworld.vmtest.Workspace;
+
+/**
+ * Assembles a bootable guest from Debian packages and this repository's build output, caching every
+ * step under the workspace cache keyed by the identities (versions, content hashes) of its inputs, so
+ * a second build with the same inputs does nothing.
+ */
+public final class GuestBuilder {
+    /** The metapackage that names the current Debian cloud kernel. */
+    public static final String KERNEL_METAPACKAGE = "linux-image-cloud-amd64";
+    /** Modules the guest loads (their dependencies come along). */
+    public static final List<String> MODULES = List.of("virtio_pci", "virtio_blk", "virtio_net", "nf_tables",
+            "nfnetlink", "af_packet_diag", "unix_diag", "inet_diag", "tcp_diag", "netlink_diag");
+    /** Host packages whose programs go into the guest. */
+    public static final Map<String, List<String>> HOST_PROGRAMS = Map.of(
+            "busybox-static", List.of("/bin/busybox"),
+            "kexec-tools", List.of("/sbin/kexec"),
+            "criu", List.of("/usr/sbin/criu"),
+            "util-linux", List.of("/sbin/fsfreeze"));
+    /** Java modules of the guest runtime. */
+    public static final String JAVA_MODULES = "java.base,java.logging,java.management,jdk.unsupported,jdk.httpserver";
+
+    private final Workspace ws;
+    private final Consumer<String> log;
+
+    public GuestBuilder(Workspace ws, Consumer<String> log) {
+        this.ws = ws;
+        this.log = log;
+    }
+
+    public GuestImage build() {
+        long t0 = System.nanoTime();
+        String kernelPkg = Apt.resolveKernelPackage(KERNEL_METAPACKAGE);
+        String kernelVersion = Apt.candidateVersion(kernelPkg);
+        String release = Apt.kernelRelease(kernelPkg);
+        log.accept("kernel: " + kernelPkg + " " + kernelVersion + " (from " + KERNEL_METAPACKAGE + ")");
+        Path kroot = kernel(kernelPkg, kernelVersion, release);
+        Path jre = javaRuntime();
+        Path cbin = cPrograms();
+
+        Map<String, String> identity = new LinkedHashMap<>();
+        identity.put("kernel", kernelPkg + "=" + kernelVersion);
+        for (String pkg : new TreeSet<>(HOST_PROGRAMS.keySet())) {
+            identity.put(pkg, Apt.installedVersion(pkg));
+        }
+        identity.put("libc6", Apt.installedVersion("libc6"));
+        identity.put("jre", jre.getFileName().toString());
+        identity.put("cbin", cbin.getFileName().toString());
+        identity.put("modules", String.join(",", MODULES));
+        identity.put("agent", sha256(ws.agentJar()));
+        identity.put("demos", sha256(ws.demosJar()));
+        identity.put("crash-kernel", sha256Tree(ws.crashKernelDir()));
+        identity.put("guest-resources", sha256Resources());
+        String key = sha256(identity.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+
+        Path dir = ws.cache().resolve("guest").resolve(key);
+        Path done = dir.resolve(".complete");
+        GuestImage img = new GuestImage(kernelPkg, release, dir.resolve("vmlinuz"), dir.resolve("initrd.img"),
+                dir.resolve("data"), key);
+        if (Files.exists(done)) {
+            log.accept("guest " + key + ": cached");
+            return img;
+        }
+        try {
+            deleteTree(dir);
+            Files.createDirectories(dir);
+            Files.copy(kroot.resolve("boot/vmlinuz-" + release), img.vmlinuz());
+            Initramfs fs = initramfs(kroot, release, jre, cbin);
+            fs.writeGzip(img.initrd());
+            // the data disk carries the kernel and initramfs so the guest can arm kdump and hand over
+            Path boot = Files.createDirectories(img.dataStaging().resolve("boot"));
+            Files.copy(img.vmlinuz(), boot.resolve("vmlinuz"));
+            Files.copy(img.initrd(), boot.resolve("initrd.img"));
+            Files.createDirectories(img.dataStaging().resolve("otherworld"));
+            Files.writeString(dir.resolve("identity.txt"), identity.toString().replace(", ", "\n") + "\n");
+            Files.writeString(done, key + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build guest in " + dir, e);
+        }
+        log.accept(String.format("guest %s: built in %.1f s (initramfs %d MB)", key, (System.nanoTime() - t0) / 1e9,
+                img.initrd().toFile().length() >> 20));
+        return img;
+    }
+
+    /** Downloads and unpacks the kernel package, then runs depmod over its modules. */
+    private Path kernel(String pkg, String version, String release) {
+        Path dir = ws.cache().resolve("debs").resolve(pkg + "_" + version);
+        Path root = Apt.downloadAndExtract(pkg, dir);
+        if (!Files.exists(root.resolve("lib/modules/" + release + "/modules.dep"))) {
+            Exec.check(List.of("depmod", "-b", root.toString(), release), null, 600);
+        }
+        return root;
+    }
+
+    /** A jlink'd runtime for the guest, cached by the host JDK's identity. */
+    private Path javaRuntime() {
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        Path jlink = javaHome.resolve("bin/jlink");
+        if (!Files.isExecutable(jlink)) {
+            throw new IllegalStateException("no jlink in " + javaHome + ": install a full JDK (openjdk-17-jdk-headless)");
+        }
+        String id = sha256((javaHome + System.getProperty("java.vm.version") + JAVA_MODULES)
+                .getBytes(StandardCharsets.UTF_8)).substring(0, 12);
+        Path out = ws.cache().resolve("jre").resolve(id);
+        if (Files.exists(out.resolve("release"))) {
+            return out;
+        }
+        log.accept("jlink: building guest Java runtime (" + JAVA_MODULES + ")");
+        deleteTree(out);
+        try {
+            Files.createDirectories(out.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Exec.check(List.of(jlink.toString(), "--add-modules", JAVA_MODULES, "--strip-debug", "--no-header-files",
+                "--no-man-pages", "--compress=2", "--output", out.toString()), null, 900);
+        return out;
+    }
+
+    /** The project's C workloads, statically linked, cached by source hash. */
+    private Path cPrograms() {
+        Path src = ws.cSources();
+        String id = sha256Tree(src).substring(0, 12);
+        Path out = ws.cache().resolve("cbin").resolve(id);
+        if (Files.exists(out.resolve(".complete"))) {
+            return out;
+        }
+        try {
+            Files.createDirectories(out);
+            try (var s = Files.list(src)) {
+                for (Path c : s.filter(p -> p.toString().endsWith(".c")).sorted().toList()) {
+                    String name = c.getFileName().toString().replaceAll("\\.c$", "");
+                    log.accept("gcc -static " + c.getFileName());
+                    Exec.check(List.of("gcc", "-static", "-O2", "-pthread", "-Wall", "-o", out.resolve(name).toString(),
+                            c.toString()), null, 300);
+                }
+            }
+            Files.writeString(out.resolve(".complete"), id);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build C workloads into " + out, e);
+        }
+        return out;
+    }
+
+    private Initramfs initramfs(Path kroot, String release, Path jre, Path cbin) throws IOException {
+        Initramfs fs = new Initramfs();
+        for (String d : List.of("/proc", "/sys", "/dev", "/tmp", "/run", "/data", "/mnt", "/root", "/etc", "/var/lib")) {
+            fs.dir(d);
+        }
+        fs.charDevice("/dev/console", 5, 1, 0600);
+        fs.charDevice("/dev/null", 1, 3, 0666);
+        fs.charDevice("/dev/ttyS0", 4, 64, 0600);
+        // busybox and its applets
+        fs.file("/bin/busybox", Path.of("/bin/busybox"));
+        String applets = Exec.check(List.of("/bin/busybox", "--list-full"), null, 30);
+        for (String a : applets.split("\n")) {
+            a = a.strip();
+            if (!a.isEmpty() && !a.equals("bin/busybox") && !a.startsWith("linuxrc")) {
+                fs.symlink("/" + a, "/bin/busybox");
+            }
+        }
+        // dynamically linked host programs and their libraries
+        Set<String> libs = new TreeSet<>();
+        List<Path> programs = new ArrayList<>();
+        for (List<String> ps : HOST_PROGRAMS.values()) {
+            for (String p : ps) {
+                programs.add(Path.of(p));
+            }
+        }
+        for (Path p : programs) {
+            fs.file(p.toString(), p);
+            libs.addAll(SharedLibraries.of(p));
+        }
+        // the Java runtime
+        fs.tree("/opt/ow/jre", jre);
+        libs.addAll(SharedLibraries.of(jre.resolve("bin/java")));
+        libs.addAll(SharedLibraries.of(jre.resolve("lib/server/libjvm.so")));
+        for (String lib : libs) {
+            if (!Path.of(lib).normalize().startsWith(jre)) { // the runtime's own libraries are already in
+                fs.file(lib, Path.of(lib));
+            }
+        }
+        // our programs
+        fs.file("/opt/ow/lib/otherworld-agent.jar", ws.agentJar());
+        fs.file("/opt/ow/lib/otherworld-demos.jar", ws.demosJar());
+        try (var s = Files.list(cbin)) {
+            for (Path b : s.filter(Files::isExecutable).toList()) {
+                fs.file("/opt/ow/bin/" + b.getFileName(), b);
+            }
+        }
+        try (var s = Files.list(ws.crashKernelDir())) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                fs.file("/opt/ow/crash-kernel/" + f.getFileName(), f);
+            }
+        }
+        for (String r : GUEST_RESOURCES) {
+            fs.bytes("/opt/ow/guest/" + r, resource(r), 0755);
+        }
+        fs.symlink("/init", "/opt/ow/guest/init");
+        fs.symlink("/usr/bin/otherworld", "/opt/ow/crash-kernel/otherworld");
+        fs.symlink("/usr/bin/java", "/opt/ow/jre/bin/java");
+        fs.tree("/lib/modules/" + release, modules(kroot, release));
+        return fs;
+    }
+
+    /** The modules the guest loads and their dependencies, with a fresh depmod, cached per kernel. */
+    private Path modules(Path kroot, String release) throws IOException {
+        String id = release + "-" + sha256(String.join(",", MODULES).getBytes(StandardCharsets.UTF_8)).substring(0, 8);
+        Path staging = ws.cache().resolve("modules").resolve(id);
+        Path smods = staging.resolve("lib/modules").resolve(release);
+        if (Files.exists(staging.resolve(".complete"))) {
+            return smods;
+        }
+        deleteTree(staging);
+        Path mods = kroot.resolve("lib/modules").resolve(release);
+        KernelModules km = KernelModules.parse(Files.readString(mods.resolve("modules.dep")));
+        for (String rel : km.closure(MODULES.stream().filter(km::has).toList())) {
+            Path dst = smods.resolve(rel);
+            Files.createDirectories(dst.getParent());
+            Files.copy(mods.resolve(rel), dst, StandardCopyOption.REPLACE_EXISTING);
+        }
+        for (String f : List.of("modules.order", "modules.builtin", "modules.builtin.modinfo")) {
+            if (Files.exists(mods.resolve(f))) {
+                Files.copy(mods.resolve(f), smods.resolve(f));
+            }
+        }
+        Exec.check(List.of("depmod", "-b", staging.toString(), release), null, 300);
+        Files.writeString(staging.resolve(".complete"), id);
+        return smods;
+    }
+
+    /** Scripts of the test guest itself (not the product's crash kernel, which lives in crash-kernel/). */
+    static final List<String> GUEST_RESOURCES = List.of("init", "main-init.sh", "groundtruth.sh", "counter-check.sh");
+
+    static byte[] resource(String name) {
+        try (InputStream in = GuestBuilder.class.getResourceAsStream("/guest/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource /guest/" + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha256Resources() {
+        StringBuilder sb = new StringBuilder();
+        for (String r : GUEST_RESOURCES) {
+            sb.append(sha256(resource(r)));
+        }
+        return sha256(sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256Tree(Path dir) {
+        StringBuilder sb = new StringBuilder();
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+                sb.append(dir.relativize(p)).append('=').append(sha256(p)).append('\n');
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir, e);
+        }
+        return sha256(sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    static void deleteTree(Path dir) {
+        Files2.deleteTree(dir);
+    }
+}

@@ -1,0 +1,59 @@
+package org.otherworld.vmtest.trial;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A program the harness runs in the guest before the crash and checks after resurrection. Every
+ * workload runs in its own session (setsid: CRIU needs the session leader inside the dump) with its
+ * leader's pid in {@code dir/.ow-pid}.
+ *
+ * @param name     label in reports
+ * @param dir      its working directory in the guest
+ * @param command  the shell command it runs (in dir)
+ * @param ready    a shell condition that holds once it has started properly
+ * @param probe    prints its pre-crash state (a value the check compares with), or null
+ * @param check    shell command run after resurrection, with {@code $PRE} set to the probe's output;
+ *                 exit 0 means its state is sound
+ * @param hostDir  for user workloads, the host directory copied to dir; else null
+ */
+public record Workload(String name, String dir, String command, String ready, String probe, String check,
+                       Path hostDir) {
+
+    public String startCommand() {
+        return "mkdir -p " + dir + " && (cd " + dir + " && setsid sh -c 'echo $$ > .ow-pid; " + command
+                + "' </dev/null >" + dir + "/.ow-out.log 2>&1 &)";
+    }
+
+    public String pidFile() {
+        return dir + "/.ow-pid";
+    }
+
+    static final String DEMOS = "/opt/ow/lib/otherworld-demos.jar";
+    static final String JAVA = "java -XX:-UsePerfData -XX:+UseSerialGC -Xmx32m -Xss512k";
+
+    /** The harness's own demo workloads. */
+    public static List<Workload> demos() {
+        return List.of(
+                new Workload("shell-loop", "/data/work/shell-loop",
+                        "i=0; while :; do i=$((i+1)); echo $i > count.tmp; mv count.tmp count; sleep 0.2; done",
+                        "test -s count", "cat count", "/opt/ow/guest/counter-check.sh count $PRE", null),
+                new Workload("mtworker", "/data/work/mtworker",
+                        "exec /opt/ow/bin/mtworker run /data/work/mtworker",
+                        "test -s mtworker.log", null, "/opt/ow/bin/mtworker check /data/work/mtworker", null),
+                new Workload("jvm-counter", "/data/work/jvm-counter",
+                        "exec " + JAVA + " -cp " + DEMOS + " org.otherworld.demo.Main counter /data/work/jvm-counter/count 200",
+                        "test -s count", "cat count", "/opt/ow/guest/counter-check.sh count $PRE", null));
+    }
+
+    /** A user workload: HOSTDIR copied to /data/workloads/NAME, its ./start run there, its ./check after. */
+    public static Workload user(String name, Path hostDir) {
+        if (!name.matches("[A-Za-z0-9_.-]+")) {
+            throw new IllegalArgumentException("workload name must be [A-Za-z0-9_.-]+: " + name);
+        }
+        String dir = "/data/workloads/" + name;
+        return new Workload(name, dir, "./start; echo $? > .ow-start-exit",
+                "test -e .ow-start-exit -a \"$(cat .ow-start-exit 2>/dev/null)\" = 0 || { test ! -e .ow-start-exit && kill -0 $(cat .ow-pid); }",
+                null, "./check", hostDir);
+    }
+}

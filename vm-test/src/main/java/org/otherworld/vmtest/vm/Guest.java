@@ -1,0 +1,139 @@
+package org.otherworld.vmtest.vm;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.otherworld.vmtest.guest.GuestImage;
+
+/**
+ * A guest machine of one run: its disks in the run directory, its QEMU process and console, and the
+ * markers its init scripts print ("OW-MAIN booted", "OW-CRASH kernel-up", ...).
+ */
+public final class Guest implements AutoCloseable {
+    /** Memory reserved for the crash kernel. */
+    public static final String CRASHKERNEL = "256M";
+    public static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
+
+    private final GuestImage image;
+    private final Path runDir;
+    private final Path dataDisk;
+    private final List<Path> disks;
+    private final int memoryMiB;
+    private final Consumer<String> log;
+    private final Timeline timeline;
+    private QemuVm vm;
+
+    /** Options of a run's machine. */
+    public record Options(int memoryMiB, int cpus, String crashMode, Map<String, Path> dataFiles, int extraDiskMiB,
+                          String extraCmdline) {
+    }
+
+    private final Options options;
+
+    public Guest(GuestImage image, Path runDir, Options options, Timeline timeline, Consumer<String> log) {
+        this.image = image;
+        this.runDir = runDir;
+        this.options = options;
+        this.memoryMiB = options.memoryMiB();
+        this.timeline = timeline;
+        this.log = log;
+        this.dataDisk = runDir.resolve("data.img");
+        this.disks = new ArrayList<>();
+        try {
+            Files.createDirectories(runDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        log.accept("data disk: " + dataDisk);
+        DataDisk.create(dataDisk, 1024, image.dataStaging(), options.dataFiles());
+        disks.add(dataDisk);
+        if (options.extraDiskMiB() > 0) {
+            Path extra = runDir.resolve("disk2.img");
+            sparse(extra, (long) options.extraDiskMiB() << 20);
+            disks.add(extra);
+        }
+    }
+
+    /** Creates (or truncates to zero then extends) a sparse file. */
+    public static void sparse(Path file, long size) {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(0);
+            f.setLength(size);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + file, e);
+        }
+    }
+
+    public Path dataDisk() {
+        return dataDisk;
+    }
+
+    public List<Path> disks() {
+        return List.copyOf(disks);
+    }
+
+    public String cmdline() {
+        String c = "console=ttyS0 loglevel=4 crashkernel=" + CRASHKERNEL + " ow.crashmode=" + options.crashMode();
+        return options.extraCmdline() == null || options.extraCmdline().isBlank() ? c : c + " " + options.extraCmdline();
+    }
+
+    public VmSpec spec() {
+        return new VmSpec(image.vmlinuz(), image.initrd(), cmdline(), disks, memoryMiB, options.cpus());
+    }
+
+    /** Boots and waits until the guest's console shell is ready and kdump is armed. */
+    public void boot(Accelerator accel) {
+        timeline.mark("boot-start");
+        vm = QemuVm.start(spec(), accel, runDir.resolve("console.log"), log);
+        vm.console().waitFor("OW-MAIN kernel-up", BOOT_TIMEOUT);
+        timeline.mark("main-init");
+        Matcher armed = vm.console().waitFor("kdump armed", Pattern.compile("OW-MAIN (armed loaded=(\\d)|arm-failed)"), BOOT_TIMEOUT);
+        if (!"1".equals(armed.group(2))) {
+            throw new IllegalStateException("the guest could not arm the crash kernel: " + armed.group());
+        }
+        vm.console().waitFor("OW-MAIN booted", BOOT_TIMEOUT);
+        timeline.mark("booted");
+        // make sure the shell reads our commands
+        vm.console().check("true", Duration.ofSeconds(60));
+    }
+
+    public SerialConsole console() {
+        return vm.console();
+    }
+
+    public QemuVm vm() {
+        return vm;
+    }
+
+    /** Cleanly stops a running main kernel (so the data disk can be read on the host) and waits. */
+    public void shutdown(Duration timeout) {
+        if (vm == null || !vm.alive()) {
+            return;
+        }
+        try {
+            vm.console().send("sync; umount /data; poweroff -f");
+        } catch (RuntimeException ignored) {
+            // already gone
+        }
+        if (!vm.waitExit(timeout)) {
+            log.accept("guest did not power off in " + timeout.toSeconds() + " s: killing it");
+        }
+        vm.close();
+    }
+
+    @Override
+    public void close() {
+        if (vm != null) {
+            vm.close();
+        }
+    }
+}

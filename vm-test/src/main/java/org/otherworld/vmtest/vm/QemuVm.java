@@ -1,0 +1,87 @@
+package org.otherworld.vmtest.vm;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** One QEMU guest with its serial console on standard input/output; closing kills it. */
+public final class QemuVm implements AutoCloseable {
+    private final Process process;
+    private final SerialConsole console;
+    private final Accelerator accel;
+
+    private QemuVm(Process process, SerialConsole console, Accelerator accel) {
+        this.process = process;
+        this.console = console;
+        this.accel = accel;
+    }
+
+    static List<String> commandLine(VmSpec spec, Accelerator accel) {
+        List<String> cmd = new ArrayList<>(List.of("qemu-system-x86_64", "-nodefaults", "-no-user-config",
+                "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot", "-nic", "none",
+                "-m", spec.memoryMiB() + "M", "-smp", Integer.toString(spec.cpus())));
+        cmd.addAll(accel.qemuArgs());
+        cmd.addAll(List.of("-kernel", spec.kernel().toString(), "-initrd", spec.initrd().toString(),
+                "-append", spec.cmdline()));
+        for (Path d : spec.disks()) {
+            cmd.addAll(List.of("-drive", "file=" + d + ",format=raw,if=virtio,cache=unsafe"));
+        }
+        return cmd;
+    }
+
+    public static QemuVm start(VmSpec spec, Accelerator accel, Path consoleLog, Consumer<String> progress) {
+        ProcessBuilder pb = new ProcessBuilder(commandLine(spec, accel));
+        pb.redirectErrorStream(true);
+        try {
+            Process p = pb.start();
+            SerialConsole c = new SerialConsole(p.getInputStream(), p.getOutputStream(), consoleLog, progress);
+            return new QemuVm(p, c, accel);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start qemu-system-x86_64 (run ./otherworld setup)", e);
+        }
+    }
+
+    public SerialConsole console() {
+        return console;
+    }
+
+    public Accelerator accelerator() {
+        return accel;
+    }
+
+    /** Waits for QEMU to exit by itself (guest power-off, or -no-reboot after a reset). */
+    public boolean waitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+        console.close();
+    }
+}
