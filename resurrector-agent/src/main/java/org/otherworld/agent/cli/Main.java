@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 /** The {@code otherworld} agent command line. */
 @Command(name = "otherworld", mixinStandardHelpOptions = true, version = "otherworld 0.1",
         description = "Resurrect user processes across Linux kernel crashes.",
-        subcommands = {Main.SnapshotLive.class, Main.Resurrect.class, Main.Restore.class})
+        subcommands = {Main.SnapshotLive.class, Main.Resurrect.class, Main.Restore.class, Inspect.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

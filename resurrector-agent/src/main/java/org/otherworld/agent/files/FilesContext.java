@@ -48,4 +48,10 @@ public record FilesContext(KernelTypes types, VirtualMemory kmem, SymbolTable sy
         }
         return symbols.floor(addr).filter(s -> s.address() == addr).map(s -> s.name()).orElse(null);
     }
+
+    /** The name of a superblock's file_system_type ({@code sb->s_type->name}), or null. */
+    public String fsTypeName(KObject sb) {
+        KObject t = sb.deref("s_type");
+        return t == null ? null : kmem.readCString(t.pointer("name"), 64);
+    }
 }

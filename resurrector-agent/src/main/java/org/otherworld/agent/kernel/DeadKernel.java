@@ -116,8 +116,7 @@ public final class DeadKernel implements AutoCloseable {
         long topPgt = info.findSymbol("init_top_pgt").orElse(symbolOrFail(symbols, "init_top_pgt", release));
         long imageStart = symbolOrFail(symbols, "_text", release);
         long imageEnd = symbolOrFail(symbols, "_end", release);
-        long smeMask = symbols.find("sme_me_mask").isPresent()
-                ? readVariable(image, symbols, "sme_me_mask", release) : 0;
+        long smeMask = info.findNumber("sme_mask").orElse(0);
         PageTableWalker walker = new PageTableWalker(core, image.toPhysical(topPgt) & ~smeMask, levels, smeMask,
                 SwapTypeLayout.linux61AllEnabled());
         KernelAddressSpace kas = new KernelAddressSpace(core, pageOffsetBase, physBase, imageStart, imageEnd,
@@ -164,9 +163,10 @@ public final class DeadKernel implements AutoCloseable {
         return new SymbolTable(linkTime.description() + " (+KERNELOFFSET 0x" + Long.toHexString(off) + ")", moved);
     }
 
-    /** The symbols VMCOREINFO states itself must agree with the symbol table. */
+    /** The plain-address symbols VMCOREINFO states itself must agree with the symbol table (not mem_section: with
+     * SPARSEMEM_EXTREME VMCOREINFO gives its value). */
     private static void selfCheck(VmcoreInfo info, SymbolTable symbols, String release) {
-        for (String name : new String[] {"init_top_pgt", "_stext", "swapper_pg_dir", "mem_section"}) {
+        for (String name : new String[] {"init_top_pgt", "_stext", "swapper_pg_dir", "init_task"}) {
             OptionalLong v = info.findSymbol(name);
             OptionalLong s = symbols.find(name);
             if (v.isPresent() && s.isPresent() && v.getAsLong() != s.getAsLong()) {

@@ -113,16 +113,21 @@ public final class LiveSnapshot {
             String[] f = line.trim().split("\\s+", 6);
             String[] range = f[0].split("-");
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("start", "0x" + range[0]);
-            m.put("end", "0x" + range[1]);
+            m.put("start", hex(range[0]));
+            m.put("end", hex(range[1]));
             m.put("perms", f[1]);
-            m.put("offset", "0x" + Long.toHexString(Long.parseUnsignedLong(f[2], 16)));
+            m.put("offset", hex(f[2]));
             m.put("dev", f[3]);
             m.put("inode", Long.parseLong(f[4]));
             m.put("path", f.length > 5 ? f[5] : "");
             out.add(m);
         }
         return out;
+    }
+
+    /** A hex field of /proc (zero-padded, no prefix) as "0x" + minimal hex, the form all our JSON uses. */
+    static String hex(String procHex) {
+        return "0x" + Long.toHexString(Long.parseUnsignedLong(procHex, 16));
     }
 
     private List<Map<String, Object>> vmas(Path dir) throws IOException {

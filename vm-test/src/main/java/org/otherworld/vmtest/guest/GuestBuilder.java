@@ -56,6 +56,7 @@ public final class GuestBuilder {
         Path kroot = kernel(kernelPkg, kernelVersion, release);
         Path jre = javaRuntime();
         Path cbin = cPrograms();
+        Path kmod = kernelModule(release);
 
         Map<String, String> identity = new LinkedHashMap<>();
         identity.put("kernel", kernelPkg + "=" + kernelVersion);
@@ -65,6 +66,7 @@ public final class GuestBuilder {
         identity.put("libc6", Apt.installedVersion("libc6"));
         identity.put("jre", jre.getFileName().toString());
         identity.put("cbin", cbin.getFileName().toString());
+        identity.put("kmod", kmod.getParent().getFileName().toString());
         identity.put("modules", String.join(",", MODULES));
         identity.put("agent", sha256(ws.agentJar()));
         identity.put("demos", sha256(ws.demosJar()));
@@ -84,8 +86,8 @@ public final class GuestBuilder {
             deleteTree(dir);
             Files.createDirectories(dir);
             Files.copy(kroot.resolve("boot/vmlinuz-" + release), img.vmlinuz());
-            Initramfs fs = initramfs(kroot, release, jre, cbin);
-            fs.writeGzip(img.initrd());
+            initramfs(kroot, release, jre).writeGzip(img.initrd());
+            installed(img.dataStaging().resolve("ow"), jre, cbin, kmod);
             // the data disk carries the kernel and initramfs so the guest can arm kdump and hand over
             Path boot = Files.createDirectories(img.dataStaging().resolve("boot"));
             Files.copy(img.vmlinuz(), boot.resolve("vmlinuz"));
@@ -161,7 +163,74 @@ public final class GuestBuilder {
         return out;
     }
 
-    private Initramfs initramfs(Path kroot, String release, Path jre, Path cbin) throws IOException {
+    /**
+     * Our fault-injection module (vm-test/src/main/kmod), built against Debian's headers for the guest
+     * kernel (package linux-headers-RELEASE, installed by ./otherworld setup), cached by source hash.
+     */
+    private Path kernelModule(String release) {
+        Path headers = Path.of("/usr/src/linux-headers-" + release);
+        if (!Files.isDirectory(headers)) {
+            throw new IllegalStateException("kernel headers " + headers + " are missing: run ./otherworld setup"
+                    + " (apt-get install linux-headers-" + release + ")");
+        }
+        Path src = ws.home().resolve("vm-test/src/main/kmod");
+        String id = release + "-" + sha256Tree(src).substring(0, 12);
+        Path dir = ws.cache().resolve("kmod").resolve(id);
+        Path ko = dir.resolve("ow_fault.ko");
+        if (Files.exists(ko)) {
+            return ko;
+        }
+        try {
+            deleteTree(dir);
+            Files.createDirectories(dir);
+            try (var s = Files.list(src)) {
+                for (Path f : s.toList()) {
+                    Files.copy(f, dir.resolve(f.getFileName()));
+                }
+            }
+            log.accept("make ow_fault.ko against " + headers);
+            Exec.check(List.of("make", "-s", "-C", headers.toString(), "M=" + dir, "modules"), null, 600);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build the fault module in " + dir, e);
+        }
+        return ko;
+    }
+
+    /** What is installed on the persistent disk under /data/ow and reached through /opt/ow links. */
+    static final List<String> INSTALLED_DIRS = List.of("jre", "lib", "bin", "kmod");
+
+    /**
+     * The "installed system" part of the guest: the Java runtime, our jars, the C workloads and the
+     * fault module, placed on the persistent data disk rather than in the initramfs. Measured reason:
+     * with them inside (31 MB gzip, 59 MB unpacked) the 256 MiB crash kernel ran out of memory
+     * (OOM killer) when it kexec-loaded the fresh main kernel for the hand-over; a real system also
+     * keeps them on its disk, which the crash kernel mounts anyway.
+     */
+    private void installed(Path ow, Path jre, Path cbin, Path kmod) throws IOException {
+        Files.createDirectories(ow);
+        try (var s = Files.walk(jre)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path d = ow.resolve("jre").resolve(jre.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(d);
+                } else {
+                    Files.copy(p, d, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        Path lib = Files.createDirectories(ow.resolve("lib"));
+        Files.copy(ws.agentJar(), lib.resolve("otherworld-agent.jar"));
+        Files.copy(ws.demosJar(), lib.resolve("otherworld-demos.jar"));
+        Path bin = Files.createDirectories(ow.resolve("bin"));
+        try (var s = Files.list(cbin)) {
+            for (Path b : s.filter(Files::isExecutable).toList()) {
+                Files.copy(b, bin.resolve(b.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        Files.copy(kmod, Files.createDirectories(ow.resolve("kmod")).resolve("ow_fault.ko"));
+    }
+
+    private Initramfs initramfs(Path kroot, String release, Path jre) throws IOException {
         Initramfs fs = new Initramfs();
         for (String d : List.of("/proc", "/sys", "/dev", "/tmp", "/run", "/data", "/mnt", "/root", "/etc", "/var/lib")) {
             fs.dir(d);
@@ -190,8 +259,7 @@ public final class GuestBuilder {
             fs.file(p.toString(), p);
             libs.addAll(SharedLibraries.of(p));
         }
-        // the Java runtime
-        fs.tree("/opt/ow/jre", jre);
+        // libraries of the Java runtime (which itself is on the data disk, see installed())
         libs.addAll(SharedLibraries.of(jre.resolve("bin/java")));
         libs.addAll(SharedLibraries.of(jre.resolve("lib/server/libjvm.so")));
         for (String lib : libs) {
@@ -199,13 +267,8 @@ public final class GuestBuilder {
                 fs.file(lib, Path.of(lib));
             }
         }
-        // our programs
-        fs.file("/opt/ow/lib/otherworld-agent.jar", ws.agentJar());
-        fs.file("/opt/ow/lib/otherworld-demos.jar", ws.demosJar());
-        try (var s = Files.list(cbin)) {
-            for (Path b : s.filter(Files::isExecutable).toList()) {
-                fs.file("/opt/ow/bin/" + b.getFileName(), b);
-            }
+        for (String d : INSTALLED_DIRS) {
+            fs.symlink("/opt/ow/" + d, "/data/ow/" + d);
         }
         try (var s = Files.list(ws.crashKernelDir())) {
             for (Path f : s.filter(Files::isRegularFile).toList()) {

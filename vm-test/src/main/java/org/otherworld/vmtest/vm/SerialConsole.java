@@ -149,7 +149,8 @@ public final class SerialConsole implements AutoCloseable {
         String begin = "OWCMD" + seq + "B";
         String end = "OWCMD" + seq + "E";
         // "OWCMD" "7B" in the echo does not contain OWCMD7B literally
-        send("echo OWCMD\"\"" + seq + "B; " + command + "; echo OWCMD\"\"" + seq + "E$?");
+        // the blank echo ends output that lacks a final newline, so the end marker starts a line
+        send("echo OWCMD\"\"" + seq + "B; " + command + "; owrc=$?; echo; echo OWCMD\"\"" + seq + "E$owrc");
         waitFor("start of `" + command + "`", Pattern.compile("(?m)^" + begin + "$"), timeout);
         Matcher m = waitFor("end of `" + command + "`", Pattern.compile("(?s)(.*?)^" + end + "(\\d+)$", Pattern.MULTILINE), timeout);
         String out = m.group(1).strip();

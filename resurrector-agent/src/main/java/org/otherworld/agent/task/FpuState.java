@@ -1,0 +1,19 @@
+package org.otherworld.agent.task;
+
+/**
+ * A thread's saved FPU/extended state: {@code task->thread.fpu.fpstate} (struct fpstate, v6.1) and the
+ * raw XSAVE area {@code fpstate->regs.xsave}.
+ *
+ * @param fpstate       address of the struct fpstate
+ * @param size          fpstate->size (bytes of the kernel buffer in use)
+ * @param userSize      fpstate->user_size (bytes of the uncompacted user-ABI XSAVE layout)
+ * @param xfeatures     fpstate->xfeatures (components enabled for this buffer)
+ * @param userXfeatures fpstate->user_xfeatures
+ * @param header        the XSAVE header of the area
+ * @param approximate   true when the thread was on a CPU at the crash and TIF_NEED_FPU_LOAD was clear:
+ *                      the live registers were in the CPU, this saved copy may be stale
+ * @param xsave         the raw XSAVE area ({@code size} bytes)
+ */
+public record FpuState(long fpstate, int size, int userSize, long xfeatures, long userXfeatures, XsaveHeader header,
+                       boolean approximate, byte[] xsave) {
+}

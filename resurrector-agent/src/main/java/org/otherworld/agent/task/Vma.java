@@ -1,0 +1,52 @@
+package org.otherworld.agent.task;
+
+/**
+ * One VMA of a dead process, as /proc/PID/maps would show it.
+ *
+ * @param address the struct vm_area_struct (0 for the synthetic gate VMA [vsyscall])
+ * @param start   vm_start
+ * @param end     vm_end (exclusive)
+ * @param flags   vm_flags (see {@link VmaFlags})
+ * @param pgoff   vm_pgoff (in pages)
+ * @param file    the struct file mapped (vm_file), 0 for anonymous memory
+ * @param path    d_path() of the mapped file, or null if anonymous
+ * @param name    the name /proc gives a file-less VMA ([heap], [stack], [vdso], [vvar], [vsyscall],
+ *                [anon:NAME]) or null
+ * @param dev     the mapped file's s_dev (kernel encoding: major &lt;&lt; 20 | minor), 0 if anonymous
+ * @param inode   the mapped file's inode number, 0 if anonymous
+ */
+public record Vma(long address, long start, long end, long flags, long pgoff, long file, String path, String name,
+                  int dev, long inode) {
+    /** Whether the VMA maps a file. */
+    public boolean isFile() {
+        return file != 0;
+    }
+
+    /** The "rwxp" permission string. */
+    public String perms() {
+        return VmaFlags.perms(flags);
+    }
+
+    /** The byte offset column of /proc/PID/maps: vm_pgoff &lt;&lt; 12 for file mappings, else 0. */
+    public long offset() {
+        return file != 0 ? pgoff << 12 : 0;
+    }
+
+    /** The last column of /proc/PID/maps: the file path, the special name, or "". */
+    public String label() {
+        return path != null ? path : name != null ? name : "";
+    }
+
+    /** "MAJ:MIN" as /proc/PID/maps prints the device ("%02x:%02x"). */
+    public String devString() {
+        return String.format("%02x:%02x", dev >>> 20, dev & 0xfffff);
+    }
+
+    public long size() {
+        return end - start;
+    }
+
+    public boolean contains(long va) {
+        return Long.compareUnsigned(va, start) >= 0 && Long.compareUnsigned(va, end) < 0;
+    }
+}

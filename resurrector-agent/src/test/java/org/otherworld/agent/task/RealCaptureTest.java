@@ -1,0 +1,78 @@
+package org.otherworld.agent.task;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.otherworld.agent.json.Json;
+import org.otherworld.agent.kernel.DeadKernel;
+
+/**
+ * Checks the process model against the live ground truth of every capture under /work/captures
+ * (vmcore + groundtruth.json); skipped with a message when there is none.
+ */
+class RealCaptureTest {
+    static final Path CAPTURES = Path.of(System.getProperty("otherworld.captures", "/work/captures"));
+
+    static List<Path> captures() throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (Files.isDirectory(CAPTURES)) {
+            try (Stream<Path> s = Files.list(CAPTURES)) {
+                s.filter(d -> Files.isRegularFile(d.resolve("vmcore")) && Files.isRegularFile(d.resolve("groundtruth.json")))
+                        .sorted().forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    @TestFactory
+    List<DynamicTest> groundTruthEquality() throws IOException {
+        List<Path> caps = captures();
+        assumeTrue(!caps.isEmpty(), "no capture with vmcore and groundtruth.json under " + CAPTURES);
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path c : caps) {
+            tests.add(DynamicTest.dynamicTest(c.getFileName().toString(), () -> check(c)));
+        }
+        return tests;
+    }
+
+    static void check(Path capture) throws IOException {
+        Map<?, ?> gt = (Map<?, ?>) Json.parse(Files.readString(capture.resolve("groundtruth.json")));
+        List<?> expected = (List<?>) gt.get("processes");
+        long t0 = System.nanoTime();
+        try (DeadKernel k = DeadKernel.open(capture.resolve("vmcore"))) {
+            long t1 = System.nanoTime();
+            assertEquals(gt.get("kernel"), k.release());
+            List<ProcessModel> models = new ProcessReader(k).readAll(ProcessReader.Options.all());
+            long t2 = System.nanoTime();
+            System.out.printf("%s: open %d ms, %d processes with pages in %d ms%n", capture.getFileName(),
+                    (t1 - t0) / 1_000_000, models.size(), (t2 - t1) / 1_000_000);
+            assertFalse(expected.isEmpty());
+            for (ProcessModel m : models) {
+                assertTrue(m.errors().isEmpty(), "pid " + m.pid() + ": " + m.error());
+            }
+            List<String> fields = new ArrayList<>(GroundTruthCheck.SCALARS);
+            fields.addAll(GroundTruthCheck.LISTS);
+            List<String> diffs = GroundTruthCheck.compareAll(expected, models, fields);
+            diffs.forEach(d -> System.out.println(capture.getFileName() + ": " + d));
+            assertTrue(diffs.isEmpty(), diffs.size() + " differences, first: " + (diffs.isEmpty() ? "" : diffs.get(0)));
+            for (Object o : expected) {
+                Map<?, ?> p = (Map<?, ?>) o;
+                System.out.printf("%s: pid %s %s: %d threads, %d vmas, %d fds, %d page runs equal%n",
+                        capture.getFileName(), p.get("pid"), p.get("comm"), ((List<?>) p.get("threads")).size(),
+                        ((List<?>) p.get("vmas")).size(), ((List<?>) p.get("fds")).size(),
+                        ((List<?>) p.get("pages")).size());
+            }
+        }
+    }
+}
