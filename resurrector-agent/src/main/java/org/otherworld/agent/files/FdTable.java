@@ -16,7 +16,7 @@ import org.otherworld.agent.vmcore.MemoryAccessException;
  * the others: it is reported and skipped.
  */
 public final class FdTable {
-    /** Largest max_fds accepted (sysctl fs.nr_open maximum is 1 &lt;&lt; 20 on 64-bit... in practice). */
+    /** Largest max_fds accepted: NR_OPEN (1 &lt;&lt; 20), the default fs.nr_open; more is implausible here. */
     public static final int MAX_FDS_LIMIT = 1 << 20;
     /** fd[] entries read per chunk. */
     private static final int CHUNK = 4096;

@@ -58,15 +58,15 @@ public final class ProcessJson {
         return m;
     }
 
-    /** VMAs as /proc/PID/maps prints them (addresses "%08x", as the ground truth keeps them). */
+    /** VMAs as /proc/PID/maps describes them, numbers as minimal "0x" hex like the ground truth. */
     public static List<Object> vmas(List<Vma> vmas) {
         List<Object> out = new ArrayList<>();
         for (Vma v : vmas) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("start", "0x" + String.format("%08x", v.start()));
-            m.put("end", "0x" + String.format("%08x", v.end()));
+            m.put("start", hex(v.start()));
+            m.put("end", hex(v.end()));
             m.put("perms", v.perms());
-            m.put("offset", "0x" + Long.toHexString(v.offset()));
+            m.put("offset", hex(v.offset()));
             m.put("dev", v.devString());
             m.put("inode", v.inode());
             m.put("path", v.label());

@@ -255,22 +255,6 @@ public final class ProcessReader {
         return o.read(path + ".sig[0]");
     }
 
-    /** The siginfos queued on the struct sigpending at {@code pendingAddr}. */
-    List<QueuedSignal> queued(long pendingAddr, List<String> errors, String what) {
-        KObject p = kernel.object("sigpending", pendingAddr);
-        ListWalk w = kernel.lists().walk(p.addressOf("list"), "sigqueue", "list", MAX_QUEUED);
-        if (w.error() != null) {
-            errors.add(what + ": " + w.error());
-        }
-        List<QueuedSignal> out = new ArrayList<>();
-        for (KObject q : w.entries()) {
-            KObject info = q.member("info");
-            out.add(new QueuedSignal((int) info.read("si_signo"), (int) info.read("si_errno"),
-                    (int) info.read("si_code"), info.bytes()));
-        }
-        return out;
-    }
-
     /** Collects one process's fields; each part is read under its own error guard. */
     private final class Builder {
         final KObject leader;
@@ -369,7 +353,7 @@ public final class ProcessReader {
             KObject signal = task.deref("signal");
             if (signal != null) {
                 sharedPending = sigset(signal, "shared_pending.signal");
-                sharedQueued = queued(signal.addressOf("shared_pending"), errors, "shared_pending");
+                sharedQueued = threadReader.queued(signal.addressOf("shared_pending"), errors, "shared_pending");
             }
             KObject sighand = task.deref("sighand");
             if (sighand != null) {

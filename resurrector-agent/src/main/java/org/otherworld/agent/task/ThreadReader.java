@@ -123,7 +123,7 @@ public final class ThreadReader {
         try {
             blocked = ProcessReader.sigset(t, "blocked");
             pending = ProcessReader.sigset(t, "pending.signal");
-            queued = queued(t, errors);
+            queued = queued(t.addressOf("pending"), errors, "pending");
         } catch (RuntimeException e) {
             errors.add("signals: " + e.getMessage());
         }
@@ -152,13 +152,14 @@ public final class ThreadReader {
                 sasSize, sasFlags, rseq, rseqLen, rseqSig, clearTid, setTid, List.copyOf(errors));
     }
 
-    private List<QueuedSignal> queued(KObject t, List<String> errors) {
-        List<QueuedSignal> out = new ArrayList<>();
-        KObject p = t.member("pending");
+    /** The siginfos queued on the struct sigpending at {@code pendingAddr}; walk problems go to {@code errors}. */
+    List<QueuedSignal> queued(long pendingAddr, List<String> errors, String what) {
+        KObject p = kernel.object("sigpending", pendingAddr);
         var w = kernel.lists().walk(p.addressOf("list"), "sigqueue", "list", ProcessReader.MAX_QUEUED);
         if (w.error() != null) {
-            errors.add("pending: " + w.error());
+            errors.add(what + ": " + w.error());
         }
+        List<QueuedSignal> out = new ArrayList<>();
         for (KObject q : w.entries()) {
             KObject info = q.member("info");
             out.add(new QueuedSignal((int) info.read("si_signo"), (int) info.read("si_errno"),

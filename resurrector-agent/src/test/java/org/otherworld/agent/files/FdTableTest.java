@@ -78,8 +78,8 @@ class FdTableTest {
         OpenFile five = r.fd(5);
         assertTrue(five.closeOnExec());
         assertEquals(02, five.flags());
-        assertEquals("02000002", Integer.toOctalString(five.procFlags()));
-        assertEquals("02000002".length() + 1, five.procFlagsOctal().length());
+        assertEquals(02000002, five.procFlags());
+        assertEquals("02000002", five.procFlagsOctal());
         assertNull(r.fd(3));
     }
 
@@ -164,7 +164,7 @@ class FdTableTest {
         assertEquals(FileKind.EVENTFD, r.fd(6).kind());
         assertEquals("anon_inode:[eventfd]", r.fd(6).path());
         assertEquals("eventfd count=5", r.fd(6).description());
-        assertEquals("02000002", Integer.toOctalString(r.fd(6).procFlags()));
+        assertEquals("02000002", r.fd(6).procFlagsOctal());
         assertEquals(FileKind.EPOLL, r.fd(7).kind());
         assertEquals("anon_inode:[eventpoll]", r.fd(7).path());
     }

@@ -12,10 +12,10 @@ import org.otherworld.agent.json.Json;
 import org.otherworld.agent.kernel.DeadKernel;
 import org.otherworld.agent.kernel.KObject;
 import org.otherworld.agent.kernel.ListWalk;
+import org.otherworld.agent.live.CaptureStore;
 
-/** Test helper: real captures under /work/captures/NAME/{vmcore,groundtruth.json}, opened once. */
+/** Test helper: real captures from the {@link CaptureStore}, opened once. */
 final class RealCapture {
-    static final Path ROOT = Path.of("/work/captures");
     private static final Map<Path, RealCapture> OPEN = new LinkedHashMap<>();
 
     final Path dir;
@@ -33,17 +33,9 @@ final class RealCapture {
         this.groundTruth = g;
     }
 
-    /** Directories holding a complete capture (vmcore + groundtruth.json). */
+    /** Directories holding a complete capture. */
     static List<Path> available() {
-        if (!Files.isDirectory(ROOT)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(ROOT)) {
-            return s.filter(d -> Files.isRegularFile(d.resolve("vmcore")) && Files.isRegularFile(d.resolve("groundtruth.json")))
-                    .sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
+        return CaptureStore.available();
     }
 
     static synchronized RealCapture open(Path dir) throws IOException {

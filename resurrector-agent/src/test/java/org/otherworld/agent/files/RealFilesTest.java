@@ -1,5 +1,6 @@
 package org.otherworld.agent.files;
 
+import org.otherworld.agent.live.CaptureStore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +18,7 @@ class RealFilesTest {
 
     private static List<Path> captures() {
         List<Path> c = RealCapture.available();
-        assumeFalse(c.isEmpty(), "no real capture under " + RealCapture.ROOT + " (vmcore + groundtruth.json); skipped");
+        assumeFalse(c.isEmpty(), "no real capture under " + CaptureStore.root() + " (vm-test GroundTruthIT or ./otherworld capture makes one); skipped");
         return c;
     }
 

@@ -16,29 +16,21 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.otherworld.agent.json.Json;
 import org.otherworld.agent.kernel.DeadKernel;
+import org.otherworld.agent.live.CaptureStore;
 
 /**
- * Checks the process model against the live ground truth of every capture under /work/captures
+ * Checks the process model against the live ground truth of every capture in the {@link CaptureStore}
  * (vmcore + groundtruth.json); skipped with a message when there is none.
  */
 class RealCaptureTest {
-    static final Path CAPTURES = Path.of(System.getProperty("otherworld.captures", "/work/captures"));
-
-    static List<Path> captures() throws IOException {
-        List<Path> out = new ArrayList<>();
-        if (Files.isDirectory(CAPTURES)) {
-            try (Stream<Path> s = Files.list(CAPTURES)) {
-                s.filter(d -> Files.isRegularFile(d.resolve("vmcore")) && Files.isRegularFile(d.resolve("groundtruth.json")))
-                        .sorted().forEach(out::add);
-            }
-        }
-        return out;
+    static List<Path> captures() {
+        return CaptureStore.available();
     }
 
     @TestFactory
-    List<DynamicTest> groundTruthEquality() throws IOException {
+    List<DynamicTest> groundTruthEquality() {
         List<Path> caps = captures();
-        assumeTrue(!caps.isEmpty(), "no capture with vmcore and groundtruth.json under " + CAPTURES);
+        assumeTrue(!caps.isEmpty(), "no capture under " + CaptureStore.root() + " (vm-test's GroundTruthIT or ./otherworld capture makes one)");
         List<DynamicTest> tests = new ArrayList<>();
         for (Path c : caps) {
             tests.add(DynamicTest.dynamicTest(c.getFileName().toString(), () -> check(c)));

@@ -34,8 +34,7 @@ public final class GuestBuilder {
     public static final Map<String, List<String>> HOST_PROGRAMS = Map.of(
             "busybox-static", List.of("/bin/busybox"),
             "kexec-tools", List.of("/sbin/kexec"),
-            "criu", List.of("/usr/sbin/criu"),
-            "util-linux", List.of("/sbin/fsfreeze"));
+            "criu", List.of("/usr/sbin/criu"));
     /** Java modules of the guest runtime. */
     public static final String JAVA_MODULES = "java.base,java.logging,java.management,jdk.unsupported,jdk.httpserver";
 
@@ -98,10 +97,27 @@ public final class GuestBuilder {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot build guest in " + dir, e);
         }
+        pruneOldGuests(dir.getParent(), dir);
         log.accept(String.format("guest %s: built in %.1f s (initramfs %d MB)", key, (System.nanoTime() - t0) / 1e9,
                 img.initrd().toFile().length() >> 20));
         return img;
     }
+
+    /** Keeps the cache from growing without bound: guests other than the newest few are removed. */
+    private static void pruneOldGuests(Path guests, Path keep) {
+        try (var s = Files.list(guests)) {
+            List<Path> old = s.filter(p -> !p.equals(keep))
+                    .sorted(java.util.Comparator.comparing((Path p) -> p.toFile().lastModified()).reversed())
+                    .skip(KEEP_GUESTS - 1).toList();
+            for (Path p : old) {
+                deleteTree(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // a full cache is not a failure of the build
+        }
+    }
+
+    static final int KEEP_GUESTS = 3;
 
     /** Downloads and unpacks the kernel package, then runs depmod over its modules. */
     private Path kernel(String pkg, String version, String release) {

@@ -11,7 +11,7 @@ public enum Fault {
      * writes block in uninterruptible sleep; after hung_task_timeout_secs the detector panics.
      */
     HANG("hang", "echo 1 > /proc/sys/kernel/hung_task_panic && echo 4 > /proc/sys/kernel/hung_task_timeout_secs"
-            + " && (fsfreeze -f /data; sh -c 'echo hang > /data/.ow-hang' &)");
+            + " && (fsfreeze --freeze /data; sh -c 'echo hang > /data/.ow-hang' &)");
 
     private final String label;
     private final String command;

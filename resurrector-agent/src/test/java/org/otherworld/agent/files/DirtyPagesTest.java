@@ -1,0 +1,119 @@
+package org.otherworld.agent.files;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DirtyPagesTest {
+    MiniFs fs;
+    long ext4, tmpfs, dataMnt, dataRoot;
+
+    @BeforeEach
+    void setUp() {
+        fs = new MiniFs();
+        fs.mem.zero(MiniFs.SUPER_BLOCKS, 16);
+        ext4 = fs.superBlock("ext4", 254 << 20, true);
+        tmpfs = fs.superBlock("tmpfs", 1, false);
+        fs.listAdd(MiniFs.SUPER_BLOCKS, ext4);
+        fs.listAdd(MiniFs.SUPER_BLOCKS, tmpfs);
+        long rootSb = fs.superBlock("rootfs", 2, false);
+        long root = fs.dentry("/", 0, 0);
+        long rootMnt = fs.mount(rootSb, root, 0, 0, 1);
+        dataRoot = fs.dentry("/", 0, 0);
+        fs.setRoot(ext4, dataRoot);
+        dataMnt = fs.mount(ext4, dataRoot, rootMnt, fs.dentry("data", root, 0), 28);
+    }
+
+    /** A page: struct page in vmemmap, contents filled with {@code fill} in physical memory. */
+    long page(int pfn, int fill) {
+        byte[] b = new byte[4096];
+        Arrays.fill(b, (byte) fill);
+        fs.phys.write((long) pfn << 12, b);
+        long page = MiniFs.VMEMMAP + 64L * pfn;
+        fs.mem.zero(page, 64);
+        return page;
+    }
+
+    /** An xa_node (shift 0) under the inode's i_pages with the given slots; marks[0] = dirty slots. */
+    void pages(long inode, long[] slots, int[] dirty) {
+        long xa = inode + 80 + 8;
+        long node = fs.alloc(576);
+        for (int i = 0; i < slots.length; i++) {
+            fs.mem.u64(node + 40 + 8L * i, slots[i]);
+        }
+        long marks = 0;
+        for (int d : dirty) {
+            marks |= 1L << d;
+        }
+        fs.mem.u64(node + 552, marks);
+        fs.mem.u64(xa + 8, node | 2);
+        if (dirty.length > 0) {
+            fs.mem.u32(xa + 4, 1 << 27); // XA_FLAGS_MARK(0)
+        }
+    }
+
+    @Test
+    void findsDirtyPagesOfPersistentFiles() {
+        long work = fs.dentry("work", dataRoot, 0);
+        long dirty = fs.inode(ext4, 28, OpenFile.S_IFREG | 0644, 3 * 4096 + 10);
+        fs.alias(dirty, fs.dentry("out.log", work, dirty));
+        fs.mem.u64(dirty + 40, DirtyPages.I_DIRTY_PAGES);
+        pages(dirty, new long[] {page(100, 0xa0), page(101, 0xa1), 0, page(103, 0xa3)}, new int[] {1, 3});
+        long clean = fs.inode(ext4, 29, OpenFile.S_IFREG | 0644, 4096);
+        fs.alias(clean, fs.dentry("clean", work, clean));
+        pages(clean, new long[] {page(200, 1)}, new int[] {});
+
+        DirtyPages dp = new DirtyPages(fs.ctx);
+        DirtyPages.Result r = dp.scan();
+        assertEquals(List.of(), r.errors());
+        assertEquals(2, r.superblocks());
+        assertEquals(1, r.files().size());
+        DirtyPages.DirtyFile f = r.files().get(0);
+        assertEquals("/data/work/out.log", f.path());
+        assertEquals(28, f.ino());
+        assertEquals("ext4", f.fsType());
+        assertTrue(f.persistent());
+        assertEquals(3 * 4096 + 10, f.size());
+        assertEquals(List.of(new DirtyPages.DirtyPage(1, 101L << 12, 4096), new DirtyPages.DirtyPage(3, 103L << 12, 4096)),
+                f.pages());
+        assertEquals((byte) 0xa3, dp.read(f.pages().get(1))[17]);
+        assertEquals(3 * 4096, f.pages().get(1).fileOffset());
+        assertEquals(1, r.persistent().size());
+    }
+
+    @Test
+    void shmemContentsStreamWithHolesAsZeros() throws Exception {
+        long shm = fs.inode(tmpfs, 5, OpenFile.S_IFREG | 0600, 3 * 4096 - 100);
+        long swapEntry = (0x1234L << 1) | 1; // xa_mk_value: a swapped-out page
+        pages(shm, new long[] {page(300, 7), 0, page(302, 9), swapEntry}, new int[] {});
+        PageCache pc = new PageCache(fs.ctx);
+        byte[] all;
+        try (InputStream in = pc.readShmemFile(shm)) {
+            all = in.readAllBytes();
+        }
+        assertEquals(3 * 4096 - 100, all.length);
+        byte[] expect = new byte[all.length];
+        Arrays.fill(expect, 0, 4096, (byte) 7);
+        Arrays.fill(expect, 8192, expect.length, (byte) 9);
+        assertArrayEquals(expect, all);
+        assertEquals(List.of(3L), pc.swappedIndexes(shm));
+        // the tmpfs inode is not reported as dirty (no dirty mark)
+        assertTrue(new DirtyPages(fs.ctx).scan().files().isEmpty());
+    }
+
+    @Test
+    void inodeBudgetIsEnforced() {
+        for (int i = 0; i < 5; i++) {
+            fs.inode(ext4, 50 + i, OpenFile.S_IFREG, 0);
+        }
+        DirtyPages.Result r = new DirtyPages(fs.ctx).maxInodes(3).scan();
+        assertEquals(3, r.inodesChecked());
+        assertTrue(r.errors().get(0).contains("more than"), r.errors().toString());
+    }
+}
