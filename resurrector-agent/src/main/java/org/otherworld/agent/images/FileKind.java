@@ -1,0 +1,14 @@
+package org.otherworld.agent.images;
+
+/**
+ * Kinds of open files the writer can express. All are CRIU "regular files" (FD_TYPES REG,
+ * reg_file_entry): CRIU reopens them by path. Pipes, sockets, ttys, eventfds etc. are not supported yet.
+ */
+public enum FileKind {
+    /** A regular file; its size is recorded and checked by criu restore. */
+    REGULAR,
+    /** A directory (also used for cwd and root). */
+    DIRECTORY,
+    /** A character device without special state, e.g. /dev/null, /dev/zero, /dev/urandom. */
+    CHAR_DEVICE
+}

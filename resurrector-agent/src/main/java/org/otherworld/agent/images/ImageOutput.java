@@ -1,0 +1,47 @@
+package org.otherworld.agent.images;
+
+import com.google.protobuf.MessageLite;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Writes one framed CRIU image file: magics, then length-prefixed protobuf entries. */
+public final class ImageOutput implements AutoCloseable {
+    private final OutputStream out;
+
+    private ImageOutput(OutputStream out) {
+        this.out = out;
+    }
+
+    /** Creates (or truncates) {@code file} and writes the head magics for {@code magic}. */
+    public static ImageOutput create(Path file, int magic) throws IOException {
+        ImageOutput o = new ImageOutput(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
+        if (magic != ImageFormat.INVENTORY_MAGIC) {
+            o.writeU32(ImageFormat.IMG_COMMON_MAGIC);
+        }
+        o.writeU32(magic);
+        return o;
+    }
+
+    /** Appends one entry (pb_write_one): 4-byte little-endian size, then the serialized message. */
+    public void write(MessageLite entry) throws IOException {
+        byte[] body = entry.toByteArray();
+        writeU32(body.length);
+        out.write(body);
+    }
+
+    private void writeU32(int v) throws IOException {
+        out.write(v);
+        out.write(v >>> 8);
+        out.write(v >>> 16);
+        out.write(v >>> 24);
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+}
