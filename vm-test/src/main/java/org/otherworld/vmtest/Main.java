@@ -105,11 +105,13 @@ public final class Main implements Runnable {
     static final class TrialCmd extends GuestOptions implements Callable<Integer> {
         @Option(names = "--out", defaultValue = "out/trial", description = "Report directory (default ${DEFAULT-VALUE}).")
         Path out;
+        @Option(names = "--keep-disks", description = "Keep the guest's data disk image (data.img) for inspection.")
+        boolean keepDisks;
 
         @Override
         public Integer call() {
             Map<String, Object> r = new Trial(Workspace.detect(), Main::progress).run(new Trial.Options(out, memoryMiB, accel,
-                    Fault.parse(fault), workloads()));
+                    Fault.parse(fault), workloads(), keepDisks));
             progress("report: " + out.resolve("report.json"));
             return "pass".equals(r.get("verdict")) ? 0 : 1;
         }

@@ -111,14 +111,7 @@ public final class Inspect implements Runnable {
                 if (json) {
                     List<Object> list = new ArrayList<>();
                     for (ProcessModel p : ps) {
-                        Map<String, Object> m = new LinkedHashMap<>();
-                        m.put("pid", (long) p.pid());
-                        m.put("ppid", (long) p.ppid());
-                        m.put("pgid", (long) p.pgid());
-                        m.put("sid", (long) p.sid());
-                        m.put("comm", p.comm());
-                        m.put("state", String.valueOf(p.state()));
-                        m.put("start_time", p.startTimeTicks());
+                        Map<String, Object> m = ProcessJson.identity(p);
                         m.put("threads", (long) p.threads().size());
                         m.put("vmas", (long) p.vmas().size());
                         m.put("exe", p.mm() == null ? null : p.mm().exe());

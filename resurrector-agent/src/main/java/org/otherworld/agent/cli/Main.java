@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 /** The {@code otherworld} agent command line. */
 @Command(name = "otherworld", mixinStandardHelpOptions = true, version = "otherworld 0.1",
         description = "Resurrect user processes across Linux kernel crashes.",
-        subcommands = {Main.SnapshotLive.class, Main.Resurrect.class, Main.Restore.class, Inspect.class})
+        subcommands = {Main.SnapshotLive.class, Resurrect.class, Restore.class, Inspect.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -66,42 +66,6 @@ public final class Main implements Runnable {
             Map<String, Object> snap = s.snapshot(all.stream().distinct().sorted().collect(Collectors.toList()));
             Files.writeString(out, Json.write(snap));
             return 0;
-        }
-    }
-
-    /** The crash kernel's step: vmcore to images. */
-    @Command(name = "resurrect", description = "In the crash kernel: read the vmcore, write CRIU images and a report.")
-    static final class Resurrect implements Callable<Integer> {
-        @Option(names = "--vmcore", defaultValue = "/proc/vmcore")
-        Path vmcore;
-        @Option(names = "--out", required = true)
-        Path out;
-
-        @Override
-        public Integer call() throws Exception {
-            Files.createDirectories(out);
-            String missing = "image writing (issue 4) is not implemented yet";
-            Files.writeString(out.resolve("report.json"), Json.write(Map.of("status", "incomplete",
-                    "missing", List.of("extraction", "images", "file-buffer flush"), "detail", missing)));
-            System.err.println("otherworld resurrect: " + missing + "; no process was resurrected");
-            return 3;
-        }
-    }
-
-    /** The fresh main kernel's step: images to processes. */
-    @Command(name = "restore", description = "In the new main kernel: restore resurrected processes with criu.")
-    static final class Restore implements Callable<Integer> {
-        @Option(names = "--images", required = true)
-        Path images;
-
-        @Override
-        public Integer call() {
-            if (!Files.isDirectory(images)) {
-                System.err.println("otherworld restore: no image directory " + images);
-                return 1;
-            }
-            System.err.println("otherworld restore: restoring images (issue 4) is not implemented yet");
-            return 3;
         }
     }
 

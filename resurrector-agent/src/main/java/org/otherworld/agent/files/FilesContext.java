@@ -27,7 +27,7 @@ public record FilesContext(KernelTypes types, VirtualMemory kmem, SymbolTable sy
 
     /** The context of a dead kernel. */
     public static FilesContext of(DeadKernel k) {
-        return new FilesContext(k.types(), k.kernelMemory(), k.symbols(), k.vmcore(), k.xarrayLayout(),
+        return new FilesContext(k.types(), k.kernelMemory(), k.symbols(), k.physicalMemory(), k.xarrayLayout(),
                 k::pageToPhys);
     }
 

@@ -11,6 +11,7 @@ import org.otherworld.agent.btf.BtfFormatException;
 import org.otherworld.agent.mm.KernelAddressSpace;
 import org.otherworld.agent.mm.MapleLayout;
 import org.otherworld.agent.mm.PageTableWalker;
+import org.otherworld.agent.mm.SwapSource;
 import org.otherworld.agent.mm.SwapTypeLayout;
 import org.otherworld.agent.mm.UserAddressSpace;
 import org.otherworld.agent.mm.XArrayLayout;
@@ -21,6 +22,7 @@ import org.otherworld.agent.symbols.SymbolTable;
 import org.otherworld.agent.vmcore.CpuState;
 import org.otherworld.agent.vmcore.ElfVmcore;
 import org.otherworld.agent.vmcore.MemoryAccessException;
+import org.otherworld.agent.vmcore.PhysicalMemory;
 import org.otherworld.agent.vmcore.VmcoreFormatException;
 import org.otherworld.agent.vmcore.VmcoreInfo;
 
@@ -54,6 +56,7 @@ public final class DeadKernel implements AutoCloseable {
     public static final List<String> PROFILE_BTF_NAMES = List.of("btf", "vmlinux.btf");
 
     private final ElfVmcore vmcore;
+    private final PhysicalMemory memory;
     private final VmcoreInfo info;
     private final SymbolTable symbols;
     private final KernelTypes types;
@@ -66,10 +69,12 @@ public final class DeadKernel implements AutoCloseable {
     private final long structPageSize;
     private MapleLayout mapleLayout;
     private XArrayLayout xarrayLayout;
+    private SwapSource swapSource;
 
-    private DeadKernel(ElfVmcore vmcore, SymbolTable symbols, KernelTypes types, KernelAddressSpace kernelMemory,
+    private DeadKernel(ElfVmcore vmcore, PhysicalMemory memory, SymbolTable symbols, KernelTypes types, KernelAddressSpace kernelMemory,
                        int levels, long pageOffsetBase, long vmemmapBase, long physBase) {
         this.vmcore = vmcore;
+        this.memory = memory;
         this.info = vmcore.vmcoreInfo();
         this.symbols = symbols;
         this.types = types;
@@ -94,19 +99,28 @@ public final class DeadKernel implements AutoCloseable {
     public static DeadKernel open(Path vmcorePath, Path profileDir) throws IOException {
         ElfVmcore core = ElfVmcore.open(vmcorePath);
         try {
-            return bootstrap(core, profileDir);
+            return bootstrap(core, core, profileDir);
         } catch (IOException | RuntimeException | Error e) {
             core.close();
             throw e;
         }
     }
 
-    private static DeadKernel bootstrap(ElfVmcore core, Path profileDir) throws IOException {
+    /**
+     * Opens the kernel of {@code core} (headers, notes, VMCOREINFO) but reads all of its memory through
+     * {@code memory}, e.g. an overlay that corrupts or hides parts of the dump in robustness tests.
+     * Closing the result closes {@code core}; on failure the caller still owns it.
+     */
+    public static DeadKernel open(ElfVmcore core, PhysicalMemory memory) throws IOException {
+        return bootstrap(core, memory, null);
+    }
+
+    private static DeadKernel bootstrap(ElfVmcore core, PhysicalMemory memory, Path profileDir) throws IOException {
         VmcoreInfo info = core.vmcoreInfo();
         String release = info.find("OSRELEASE").orElse("(unknown release)");
         long physBase = required(info.findNumber("phys_base"), "NUMBER(phys_base)", release);
-        KernelImageMemory image = new KernelImageMemory(core, physBase);
-        SymbolTable symbols = loadSymbols(core, info, profileDir, release);
+        KernelImageMemory image = new KernelImageMemory(memory, physBase);
+        SymbolTable symbols = loadSymbols(memory, info, profileDir, release);
         selfCheck(info, symbols, release);
 
         int levels = info.findNumber("pgtable_l5_enabled").orElse(0) == 1 ? 5 : 4;
@@ -117,19 +131,19 @@ public final class DeadKernel implements AutoCloseable {
         long imageStart = symbolOrFail(symbols, "_text", release);
         long imageEnd = symbolOrFail(symbols, "_end", release);
         long smeMask = info.findNumber("sme_mask").orElse(0);
-        PageTableWalker walker = new PageTableWalker(core, image.toPhysical(topPgt) & ~smeMask, levels, smeMask,
+        PageTableWalker walker = new PageTableWalker(memory, image.toPhysical(topPgt) & ~smeMask, levels, smeMask,
                 SwapTypeLayout.linux61AllEnabled());
-        KernelAddressSpace kas = new KernelAddressSpace(core, pageOffsetBase, physBase, imageStart, imageEnd,
+        KernelAddressSpace kas = new KernelAddressSpace(memory, pageOffsetBase, physBase, imageStart, imageEnd,
                 maxPfn << PAGE_SHIFT, walker);
 
         KernelTypes types = new KernelTypes(loadBtf(kas, symbols, profileDir, release));
         if (!types.hasStruct("task_struct")) {
             throw new UnsupportedKernelException("kernel " + release + ": its BTF has no struct task_struct");
         }
-        return new DeadKernel(core, symbols, types, kas, levels, pageOffsetBase, vmemmapBase, physBase);
+        return new DeadKernel(core, memory, symbols, types, kas, levels, pageOffsetBase, vmemmapBase, physBase);
     }
 
-    private static SymbolTable loadSymbols(ElfVmcore core, VmcoreInfo info, Path profileDir, String release)
+    private static SymbolTable loadSymbols(PhysicalMemory core, VmcoreInfo info, Path profileDir, String release)
             throws IOException {
         if (info.findSymbol("kallsyms_names").isPresent()) {
             try {
@@ -250,6 +264,14 @@ public final class DeadKernel implements AutoCloseable {
 
     public ElfVmcore vmcore() { return vmcore; }
 
+    /** The dead machine's physical memory every read goes through (the vmcore itself unless an overlay was given). */
+    public PhysicalMemory physicalMemory() { return memory; }
+
+    /** Where {@link #userMemory} reads swapped-out pages from (null, the default: nowhere). */
+    public void swapSource(SwapSource source) { this.swapSource = source; }
+
+    public SwapSource swapSource() { return swapSource; }
+
     public VmcoreInfo info() { return info; }
 
     public SymbolTable symbols() { return symbols; }
@@ -276,7 +298,7 @@ public final class DeadKernel implements AutoCloseable {
     /** The user address space whose top table is {@code mm->pgd} (a direct-map VA). */
     public UserAddressSpace userMemory(long pgdKernelVa) {
         long pa = kernelMemory.translate(pgdKernelVa);
-        return new UserAddressSpace(vmcore, pa, levels, null);
+        return new UserAddressSpace(memory, pa, levels, swapSource);
     }
 
     public ListWalker lists() { return lists; }

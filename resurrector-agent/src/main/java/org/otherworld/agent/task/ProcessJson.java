@@ -30,8 +30,8 @@ public final class ProcessJson {
         return root;
     }
 
-    /** One process in the ground-truth shape (plus "error" when parts could not be read). */
-    public static Map<String, Object> groundTruth(ProcessModel p) {
+    /** The identity of a process as /proc/PID/stat gives it: ids, comm, state, start time in ticks. */
+    public static Map<String, Object> identity(ProcessModel p) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("pid", (long) p.pid());
         m.put("ppid", (long) p.ppid());
@@ -40,6 +40,12 @@ public final class ProcessJson {
         m.put("comm", p.comm());
         m.put("state", String.valueOf(p.state()));
         m.put("start_time", p.startTimeTicks());
+        return m;
+    }
+
+    /** One process in the ground-truth shape (plus "error" when parts could not be read). */
+    public static Map<String, Object> groundTruth(ProcessModel p) {
+        Map<String, Object> m = identity(p);
         List<Object> threads = new ArrayList<>();
         for (ThreadModel t : p.threads()) {
             Map<String, Object> tm = new LinkedHashMap<>();

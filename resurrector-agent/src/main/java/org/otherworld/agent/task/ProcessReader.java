@@ -12,6 +12,7 @@ import org.otherworld.agent.kernel.DeadKernel;
 import org.otherworld.agent.kernel.KObject;
 import org.otherworld.agent.kernel.ListWalk;
 import org.otherworld.agent.mm.UserAddressSpace;
+import org.otherworld.agent.vmcore.MemoryAccessException;
 
 /**
  * Builds {@link ProcessModel}s from a {@link DeadKernel}: lists the user processes (thread-group
@@ -64,7 +65,7 @@ public final class ProcessReader {
         this.dpath = fdTable.inspector().dpath();
         this.vmaReader = new VmaReader(kernel, dpath);
         this.threadReader = new ThreadReader(kernel);
-        this.hasher = new PageHasher(kernel.vmcore());
+        this.hasher = new PageHasher(kernel.physicalMemory());
         this.pidtypePgid = (int) kernel.types().enumValue("pid_type", "PIDTYPE_PGID");
         this.pidtypeSid = (int) kernel.types().enumValue("pid_type", "PIDTYPE_SID");
     }
@@ -311,6 +312,9 @@ public final class ProcessReader {
             });
             part("pgid/sid", () -> {
                 KObject signal = leader.deref("signal");
+                if (signal == null) {
+                    throw new MemoryAccessException(leader.address(), "task_struct.signal is NULL");
+                }
                 pgid = pidNr(signal, pidtypePgid);
                 sid = pidNr(signal, pidtypeSid);
             });

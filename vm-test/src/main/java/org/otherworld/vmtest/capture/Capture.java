@@ -52,12 +52,7 @@ public final class Capture {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Map<String, Path> files = new LinkedHashMap<>();
-        for (Workload w : o.workloads()) {
-            if (w.hostDir() != null) {
-                files.put(w.dir().substring("/data/".length()), w.hostDir());
-            }
-        }
+        Map<String, Path> files = Workload.dataFiles(o.workloads());
         Guest.Options go = new Guest.Options(o.memoryMiB(), 2, "capture", files, o.memoryMiB() + 64, null);
         Path runDir = o.out();
         try (Guest g = new Guest(img, runDir, go, tl, log)) {

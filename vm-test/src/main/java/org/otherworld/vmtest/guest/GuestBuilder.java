@@ -117,7 +117,7 @@ public final class GuestBuilder {
         }
     }
 
-    static final int KEEP_GUESTS = 3;
+    static final int KEEP_GUESTS = 6;
 
     /** Downloads and unpacks the kernel package, then runs depmod over its modules. */
     private Path kernel(String pkg, String version, String release) {

@@ -30,7 +30,8 @@ import org.otherworld.vmtest.vm.Timeline;
  */
 public final class Trial {
     /** What to run. */
-    public record Options(Path out, int memoryMiB, String accel, Fault fault, List<Workload> workloads) {
+    public record Options(Path out, int memoryMiB, String accel, Fault fault, List<Workload> workloads,
+                          boolean keepDisks) {
     }
 
     static final Duration CRASH_KERNEL_TIMEOUT = Duration.ofSeconds(180);
@@ -53,14 +54,10 @@ public final class Trial {
         GuestImage img = new GuestBuilder(ws, log).build();
         report.put("kernel", img.kernelRelease());
         report.put("fault", o.fault().label());
-        Map<String, Path> files = new LinkedHashMap<>();
-        for (Workload w : o.workloads()) {
-            if (w.hostDir() != null) {
-                files.put(w.dir().substring("/data/".length()), w.hostDir());
-            }
-        }
+        Map<String, Path> files = Workload.dataFiles(o.workloads());
         Map<String, Integer> pids = new LinkedHashMap<>();
         Map<String, String> cmdlines = new LinkedHashMap<>();
+        Map<String, List<Object>> members = new LinkedHashMap<>();
         Map<String, String> pre = new LinkedHashMap<>();
         Map<String, Map<String, Object>> results = new LinkedHashMap<>();
         Map<String, Object> agentReport = null;
@@ -80,11 +77,22 @@ public final class Trial {
                     o.workloads().size()));
             SerialConsole c = g.console();
             WorkloadRunner wr = new WorkloadRunner(c, log);
-            pids.putAll(wr.start(o.workloads()));
-            for (Map.Entry<String, Integer> e : pids.entrySet()) {
-                cmdlines.put(e.getKey(), c.run("tr '\\0' ' ' < /proc/" + e.getValue() + "/cmdline", Duration.ofSeconds(30)).output());
-            }
+            Map<String, Integer> leaders = wr.start(o.workloads());
             WorkloadRunner.sleep(2000);
+            for (Map.Entry<String, Integer> e : leaders.entrySet()) {
+                // the workload's main process: its session leader, or (when the leader was only a
+                // launcher and has exited) the oldest process of its session
+                List<WorkloadRunner.Member> ms = wr.members(e.getValue());
+                WorkloadRunner.Member main = ms.stream().filter(m -> m.pid() == e.getValue()).findFirst()
+                        .orElse(ms.isEmpty() ? null : ms.get(0));
+                if (main == null) {
+                    notes.add("workload " + e.getKey() + " has no running process before the crash");
+                    continue;
+                }
+                pids.put(e.getKey(), main.pid());
+                cmdlines.put(e.getKey(), main.cmdline());
+                members.put(e.getKey(), ms.stream().map(m -> (Object) (long) m.pid()).toList());
+            }
             pre.putAll(wr.probe(o.workloads()));
             log.accept("pre-crash state: " + pre);
 
@@ -144,6 +152,13 @@ public final class Trial {
             notes.add("trial aborted: " + e.getMessage().split("\n")[0]);
             log.accept("trial aborted: " + e.getMessage());
         }
+        if (!o.keepDisks()) {
+            try {
+                Files.deleteIfExists(o.out().resolve("data.img"));
+            } catch (IOException e) {
+                notes.add("could not delete the data disk: " + e.getMessage());
+            }
+        }
         report.put("phases_ms", phases(tl));
         report.put("timeline_ms", tl.events());
         List<Object> procs = new ArrayList<>();
@@ -152,13 +167,15 @@ public final class Trial {
             Map<String, Object> r = results.getOrDefault(w.name(), new LinkedHashMap<>());
             r.putIfAbsent("name", w.name());
             r.putIfAbsent("pid", pids.containsKey(w.name()) ? (long) pids.get(w.name()) : null);
+            r.putIfAbsent("session_pids", members.getOrDefault(w.name(), List.of()));
             r.putIfAbsent("resurrected", false);
             r.putIfAbsent("crash_procedure", null);
             r.putIfAbsent("unrestored", List.of());
             r.putIfAbsent("state_check", "fail");
             r.putIfAbsent("detail", mainKernelBack ? "not checked" : "the trial did not get back to a main kernel");
             Map<String, Object> ordered = new LinkedHashMap<>();
-            for (String k : List.of("name", "pid", "resurrected", "crash_procedure", "unrestored", "state_check", "detail")) {
+            for (String k : List.of("name", "pid", "session_pids", "resurrected", "crash_procedure", "unrestored",
+                    "state_check", "detail")) {
                 ordered.put(k, r.get(k));
             }
             allPass &= "pass".equals(r.get("state_check")) && Boolean.TRUE.equals(r.get("resurrected"));
@@ -194,7 +211,14 @@ public final class Trial {
         for (Workload w : workloads) {
             Map<String, Object> r = new LinkedHashMap<>();
             Integer pid = pids.get(w.name());
-            String now = c.run("tr '\\0' ' ' < /proc/" + pid + "/cmdline 2>/dev/null", Duration.ofSeconds(30)).output();
+            if (pid == null) {
+                r.put("resurrected", false);
+                r.put("state_check", "fail");
+                r.put("detail", "no process of this workload was running before the crash");
+                results.put(w.name(), r);
+                continue;
+            }
+            String now = c.run("tr '\\0' ' ' < /proc/" + pid + "/cmdline 2>/dev/null", Duration.ofSeconds(30)).output().strip();
             boolean same = !now.isBlank() && now.equals(cmdlines.get(w.name()));
             r.put("resurrected", same);
             if (!same) {

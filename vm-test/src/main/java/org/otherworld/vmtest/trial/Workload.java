@@ -25,6 +25,17 @@ public record Workload(String name, String dir, String command, String ready, St
                 + "' </dev/null >" + dir + "/.ow-out.log 2>&1 &)";
     }
 
+    /** The host directories of user workloads, by their path on the data disk (relative to /data). */
+    public static java.util.Map<String, Path> dataFiles(List<Workload> workloads) {
+        java.util.Map<String, Path> files = new java.util.LinkedHashMap<>();
+        for (Workload w : workloads) {
+            if (w.hostDir() != null) {
+                files.put(w.dir().substring("/data/".length()), w.hostDir());
+            }
+        }
+        return files;
+    }
+
     public String pidFile() {
         return dir + "/.ow-pid";
     }

@@ -46,6 +46,34 @@ public final class WorkloadRunner {
         return pids;
     }
 
+    /** A process of a workload's session: pid, start time (clock ticks since boot) and command line. */
+    public record Member(int pid, long startTicks, String cmdline) {
+    }
+
+    /**
+     * The processes of a workload's session (the session its leader made with setsid), oldest first;
+     * empty when none runs. Read from /proc/PID/stat (fields after the command name: state, ppid, pgrp,
+     * session, ... starttime) and /proc/PID/cmdline.
+     */
+    public List<Member> members(int sid) {
+        String out = console.run("for d in /proc/[0-9]*; do f=$(cut -d')' -f2 $d/stat 2>/dev/null);"
+                + " [ \"$(echo $f | cut -d' ' -f4)\" = " + sid + " ] && echo \"${d#/proc/} $(echo $f | cut -d' ' -f20)"
+                + " $(tr '\\0' ' ' < $d/cmdline)\"; done", Duration.ofSeconds(60)).output();
+        return parseMembers(out);
+    }
+
+    static List<Member> parseMembers(String out) {
+        List<Member> m = new java.util.ArrayList<>();
+        for (String line : out.split("\n")) {
+            String[] f = line.strip().split(" ", 3);
+            if (f.length >= 2 && f[0].matches("\\d+") && f[1].matches("\\d+")) {
+                m.add(new Member(Integer.parseInt(f[0]), Long.parseLong(f[1]), f.length > 2 ? f[2].strip() : ""));
+            }
+        }
+        m.sort(java.util.Comparator.comparingLong(Member::startTicks).thenComparingInt(Member::pid));
+        return m;
+    }
+
     /** Each workload's pre-crash state from its probe (empty string when it has none). */
     public Map<String, String> probe(List<Workload> workloads) {
         Map<String, String> out = new LinkedHashMap<>();

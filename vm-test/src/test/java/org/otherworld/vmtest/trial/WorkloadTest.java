@@ -33,4 +33,12 @@ class WorkloadTest {
         assertEquals(Fault.OOPS, Fault.parse("oops"));
         assertThrows(IllegalArgumentException.class, () -> Fault.parse("meteor"));
     }
+
+    @Test
+    void sessionMembersAreParsedOldestFirst() {
+        List<WorkloadRunner.Member> m = WorkloadRunner.parseMembers("201 900 sleep 0.2 \n166 540 sh -c echo $$ > .ow-pid\n"
+                + "garbage line\n170 540 /opt/ow/bin/mtworker run /data/work/mtworker\n");
+        assertEquals(List.of(166, 170, 201), m.stream().map(WorkloadRunner.Member::pid).toList());
+        assertEquals("sleep 0.2", m.get(2).cmdline());
+    }
 }

@@ -1,0 +1,76 @@
+package org.otherworld.agent.images;
+
+import org.otherworld.agent.images.proto.FdTypes;
+import org.otherworld.agent.images.proto.FileEntry;
+import org.otherworld.agent.images.proto.FownEntry;
+import org.otherworld.agent.images.proto.RegFileEntry;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Assigns file ids and builds the file_entry list of files.img. Open file descriptions of descriptors
+ * are identified by {@link FileImage} identity; files opened by path only (exe, mapped files, cwd,
+ * root) are shared by path and flags, as CRIU does.
+ */
+final class FileTable {
+    /** S_IFMT and the file types CRIU's reg_file_entry.mode may carry (uapi stat.h). */
+    static final int S_IFMT = 0170000, S_IFDIR = 0040000, S_IFCHR = 0020000, S_IFREG = 0100000;
+
+    private final Map<FileImage, Integer> byIdentity = new IdentityHashMap<>();
+    private final Map<String, Integer> byPath = new HashMap<>();
+    private final List<FileEntry> entries = new ArrayList<>();
+
+    /** The id of an open file description. */
+    int idOf(FileImage f) {
+        Integer id = byIdentity.get(f);
+        if (id == null) {
+            id = add(f.path(), f.flags(), f.pos(), f.kind() == FileKind.REGULAR ? f.size() : -1, f.mode());
+            byIdentity.put(f, id);
+        }
+        return id;
+    }
+
+    /** The id of a file referenced by path only (no position, no size check). */
+    int idOfPath(String path, int flags) {
+        String key = flags + ":" + path;
+        Integer id = byPath.get(key);
+        if (id == null) {
+            id = add(path, flags, 0, -1, 0);
+            byPath.put(key, id);
+        }
+        return id;
+    }
+
+    private int add(String path, int flags, long pos, long size, int mode) {
+        if (path == null || !path.startsWith("/")) {
+            throw new IllegalArgumentException("file path must be absolute: " + path);
+        }
+        int id = entries.size() + 1;
+        RegFileEntry.Builder r = RegFileEntry.newBuilder().setId(id).setFlags(flags).setPos(pos)
+                .setFown(FownEntry.newBuilder().setUid(0).setEuid(0).setSignum(0).setPidType(0).setPid(0))
+                .setName(path);
+        if (size >= 0) {
+            r.setSize(size);
+        }
+        if (mode != 0) {
+            r.setMode(mode);
+        }
+        entries.add(FileEntry.newBuilder().setType(FdTypes.REG).setId(id).setReg(r).build());
+        return id;
+    }
+
+    List<FileEntry> entries() {
+        return entries;
+    }
+
+    /** The {@link FileImage} a reg_file_entry describes (kind from the mode's file type). */
+    static FileImage toImage(RegFileEntry r) {
+        int type = r.getMode() & S_IFMT;
+        FileKind kind = type == S_IFDIR ? FileKind.DIRECTORY : type == S_IFCHR ? FileKind.CHAR_DEVICE : FileKind.REGULAR;
+        return new FileImage(kind, r.getName(), r.getFlags(), r.getPos(), r.getSize(), r.getMode());
+    }
+}

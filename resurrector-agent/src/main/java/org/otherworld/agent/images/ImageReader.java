@@ -1,0 +1,270 @@
+package org.otherworld.agent.images;
+
+import org.otherworld.agent.images.proto.CoreEntry;
+import org.otherworld.agent.images.proto.CredsEntry;
+import org.otherworld.agent.images.proto.FdTypes;
+import org.otherworld.agent.images.proto.FdinfoEntry;
+import org.otherworld.agent.images.proto.FileEntry;
+import org.otherworld.agent.images.proto.FsEntry;
+import org.otherworld.agent.images.proto.InventoryEntry;
+import org.otherworld.agent.images.proto.MmEntry;
+import org.otherworld.agent.images.proto.PagemapEntry;
+import org.otherworld.agent.images.proto.PagemapHead;
+import org.otherworld.agent.images.proto.PstreeEntry;
+import org.otherworld.agent.images.proto.RegFileEntry;
+import org.otherworld.agent.images.proto.SaEntry;
+import org.otherworld.agent.images.proto.SignalQueueEntry;
+import org.otherworld.agent.images.proto.SiginfoEntry;
+import org.otherworld.agent.images.proto.TaskCoreEntry;
+import org.otherworld.agent.images.proto.TaskKobjIdsEntry;
+import org.otherworld.agent.images.proto.ThreadCoreEntry;
+import org.otherworld.agent.images.proto.ThreadInfoX86;
+import org.otherworld.agent.images.proto.UserX86RegsEntry;
+import org.otherworld.agent.images.proto.VmaEntry;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a CRIU image set (ours or one written by criu dump) back into {@link ProcessImage}s, checking
+ * magics, framing, cross references (file ids, pagemap runs inside VMAs, pages file length) and
+ * reporting the first problem as an {@link ImageFormatException} naming the file. Pages are not loaded:
+ * each process's {@link PageSource} streams them from pages-N.img when asked.
+ */
+public final class ImageReader {
+    private static final int MAX_ENTRIES = 1 << 20;
+    private final XsaveLayout xsaveLayout;
+
+    /** @param xsaveLayout layout used to rebuild XSAVE areas from fpregs entries */
+    public ImageReader(XsaveLayout xsaveLayout) {
+        this.xsaveLayout = xsaveLayout;
+    }
+
+    /** Reads the image set in {@code dir}. */
+    public ImageSet read(Path dir) throws IOException {
+        InventoryEntry inv;
+        try (ImageInput in = ImageInput.open(dir.resolve(ImageFormat.inventory()), ImageFormat.INVENTORY_MAGIC)) {
+            inv = in.only(InventoryEntry.parser());
+        }
+        if (inv.getImgVersion() != ImageFormat.IMAGES_V1_1) {
+            throw new ImageFormatException("inventory.img: unsupported img_version " + inv.getImgVersion());
+        }
+        Map<Integer, RegFileEntry> files = new HashMap<>();
+        try (ImageInput in = ImageInput.open(dir.resolve(ImageFormat.files()), ImageFormat.FILES_MAGIC)) {
+            for (FileEntry f : in.all(FileEntry.parser(), MAX_ENTRIES)) {
+                if (f.getType() == FdTypes.REG && f.hasReg()) {
+                    files.put(f.getId(), f.getReg());
+                }
+            }
+        }
+        List<PstreeEntry> tree;
+        try (ImageInput in = ImageInput.open(dir.resolve(ImageFormat.pstree()), ImageFormat.PSTREE_MAGIC)) {
+            tree = in.all(PstreeEntry.parser(), MAX_ENTRIES);
+        }
+        List<ProcessImage> out = new ArrayList<>();
+        for (PstreeEntry pe : tree) {
+            out.add(process(dir, pe, files));
+        }
+        return new ImageSet(inv, List.copyOf(out));
+    }
+
+    private ProcessImage process(Path dir, PstreeEntry pe, Map<Integer, RegFileEntry> files) throws IOException {
+        int pid = pe.getPid();
+        if (pe.getThreadsCount() == 0 || pe.getThreads(0) != pid) {
+            throw new ImageFormatException("pstree.img: process " + pid + " does not list itself as first thread");
+        }
+        TaskKobjIdsEntry ids = one(dir, ImageFormat.ids(pid), ImageFormat.IDS_MAGIC, TaskKobjIdsEntry.parser());
+        List<ThreadImage> threads = new ArrayList<>();
+        TaskCoreEntry tc = null;
+        CredsEntry creds = null;
+        for (int tid : pe.getThreadsList()) {
+            String name = ImageFormat.core(tid);
+            CoreEntry core = one(dir, name, ImageFormat.CORE_MAGIC, CoreEntry.parser());
+            if (core.getMtype() != CoreEntry.March.X86_64 || !core.hasThreadInfo() || !core.hasThreadCore()) {
+                throw new ImageFormatException(name + ": not an x86-64 thread core (mtype " + core.getMtype() + ")");
+            }
+            if (tid == pid) {
+                if (!core.hasTc()) {
+                    throw new ImageFormatException(name + ": leader core without task_core_entry");
+                }
+                tc = core.getTc();
+                creds = core.getThreadCore().getCreds();
+            }
+            threads.add(thread(tid, core.getThreadInfo(), core.getThreadCore()));
+        }
+        MmEntry mmEntry = one(dir, ImageFormat.mm(pid), ImageFormat.MM_MAGIC, MmEntry.parser());
+        MmImage mm = mm(mmEntry, files, ImageFormat.mm(pid));
+        PageSource pages = pages(dir, pid, mm.vmas());
+        List<FdImage> fds = new ArrayList<>();
+        Map<Integer, FileImage> descriptions = new HashMap<>();
+        String fdName = ImageFormat.fdinfo(ids.getFilesId());
+        try (ImageInput in = ImageInput.open(dir.resolve(fdName), ImageFormat.FDINFO_MAGIC)) {
+            for (FdinfoEntry e : in.all(FdinfoEntry.parser(), MAX_ENTRIES)) {
+                RegFileEntry r = file(files, e.getId(), fdName + " fd " + e.getFd());
+                FileImage f = descriptions.computeIfAbsent(e.getId(), k -> FileTable.toImage(r));
+                fds.add(new FdImage(e.getFd(), (e.getFlags() & FdImage.FD_CLOEXEC) != 0, f));
+            }
+        }
+        String fsName = ImageFormat.fs(pid);
+        FsEntry fe = one(dir, fsName, ImageFormat.FS_MAGIC, FsEntry.parser());
+        FsImage fs = new FsImage(file(files, fe.getCwdId(), fsName + " cwd").getName(),
+                file(files, fe.getRootId(), fsName + " root").getName(), fe.getUmask());
+        List<SigActionImage> sa = new ArrayList<>();
+        int k = 0;
+        for (int sig = 1; sig <= ProcessImage.NSIG; sig++) {
+            if (sig == ImageWriter.SIGKILL || sig == ImageWriter.SIGSTOP || k >= tc.getSigactionsCount()) {
+                sa.add(SigActionImage.DEFAULT);
+                continue;
+            }
+            SaEntry s = tc.getSigactions(k++);
+            sa.add(new SigActionImage(s.getSigaction(), s.getFlags(), s.getRestorer(), s.getMask()));
+        }
+        List<RlimitImage> rl = new ArrayList<>();
+        tc.getRlimits().getRlimitsList().forEach(r -> rl.add(new RlimitImage(r.getCur(), r.getMax())));
+        return new ProcessImage(pid, pe.getPpid(), pe.getPgid(), pe.getSid(), tc.getComm(), tc.getFlags(),
+                tc.getPersonality(), threads, mm, pages, fds, fs, sa, creds(creds), rl, signals(tc.getSignalsS()));
+    }
+
+    private ThreadImage thread(int tid, ThreadInfoX86 ti, ThreadCoreEntry tcore) {
+        UserX86RegsEntry g = ti.getGpregs();
+        X86Regs regs = new X86Regs(g.getR15(), g.getR14(), g.getR13(), g.getR12(), g.getBp(), g.getBx(), g.getR11(),
+                g.getR10(), g.getR9(), g.getR8(), g.getAx(), g.getCx(), g.getDx(), g.getSi(), g.getDi(), g.getOrigAx(),
+                g.getIp(), g.getCs(), g.getFlags(), g.getSp(), g.getSs(), g.getFsBase(), g.getGsBase(), g.getDs(),
+                g.getEs(), g.getFs(), g.getGs());
+        byte[] xsave = ti.getFpregs().hasXsave() ? FpuCodec.decode(ti.getFpregs(), xsaveLayout) : null;
+        SigAltStack sas = tcore.hasSas()
+                ? new SigAltStack(tcore.getSas().getSsSp(), tcore.getSas().getSsSize(), tcore.getSas().getSsFlags())
+                : null;
+        RseqImage rseq = tcore.hasRseqEntry()
+                ? new RseqImage(tcore.getRseqEntry().getRseqAbiPointer(), tcore.getRseqEntry().getRseqAbiSize(),
+                        tcore.getRseqEntry().getSignature(), tcore.getRseqEntry().getRseqCsPointer())
+                : null;
+        return new ThreadImage(tid, tcore.getComm(), regs, SyscallRestart.NONE, xsave, tcore.getBlkSigset(), sas,
+                ti.getClearTidAddr(), tcore.getFutexRla(), rseq, signals(tcore.getSignalsP()));
+    }
+
+    private static List<byte[]> signals(SignalQueueEntry q) {
+        List<byte[]> l = new ArrayList<>();
+        for (SiginfoEntry s : q.getSignalsList()) {
+            l.add(s.getSiginfo().toByteArray());
+        }
+        return l;
+    }
+
+    private static CredsImage creds(CredsEntry c) {
+        return new CredsImage(c.getUid(), c.getGid(), c.getEuid(), c.getEgid(), c.getSuid(), c.getSgid(),
+                c.getFsuid(), c.getFsgid(), caps(c.getCapInhList()), caps(c.getCapPrmList()), caps(c.getCapEffList()),
+                caps(c.getCapBndList()), c.getSecbits(), c.getGroupsList().stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    private static long caps(List<Integer> words) {
+        long lo = words.size() > 0 ? words.get(0) & 0xffffffffL : 0;
+        long hi = words.size() > 1 ? words.get(1) & 0xffffffffL : 0;
+        return lo | hi << 32;
+    }
+
+    private static MmImage mm(MmEntry m, Map<Integer, RegFileEntry> files, String name) throws ImageFormatException {
+        List<VmaImage> vmas = new ArrayList<>();
+        long prevEnd = 0;
+        for (VmaEntry v : m.getVmasList()) {
+            if (Long.compareUnsigned(v.getStart(), prevEnd) < 0 || Long.compareUnsigned(v.getEnd(), v.getStart()) <= 0) {
+                throw new ImageFormatException(String.format("%s: bad or unsorted VMA 0x%x-0x%x", name, v.getStart(), v.getEnd()));
+            }
+            prevEnd = v.getEnd();
+            boolean isFile = (v.getStatus() & (VmaStatus.FILE_PRIVATE | VmaStatus.FILE_SHARED)) != 0;
+            String path = isFile ? file(files, (int) v.getShmid(), String.format("%s VMA 0x%x", name, v.getStart())).getName() : null;
+            vmas.add(new VmaImage(v.getStart(), v.getEnd(), v.getPgoff(), v.getProt(), v.getFlags(), v.getStatus(),
+                    path, v.getMadv()));
+        }
+        long[] auxv = m.getMmSavedAuxvList().stream().mapToLong(Long::longValue).toArray();
+        String exe = file(files, m.getExeFileId(), name + " exe").getName();
+        return new MmImage(m.getMmStartCode(), m.getMmEndCode(), m.getMmStartData(), m.getMmEndData(),
+                m.getMmStartStack(), m.getMmStartBrk(), m.getMmBrk(), m.getMmArgStart(), m.getMmArgEnd(),
+                m.getMmEnvStart(), m.getMmEnvEnd(), auxv, exe, vmas, m.getDumpable());
+    }
+
+    /**
+     * Checks pagemap-PID.img against the VMAs and the pages file size now, and returns a source that
+     * streams the pages later.
+     */
+    private static PageSource pages(Path dir, int pid, List<VmaImage> vmas) throws IOException {
+        String name = ImageFormat.pagemap(pid);
+        PagemapHead head;
+        List<PagemapEntry> runs;
+        try (ImageInput in = ImageInput.open(dir.resolve(name), ImageFormat.PAGEMAP_MAGIC)) {
+            head = in.next(PagemapHead.parser());
+            if (head == null) {
+                throw new ImageFormatException(name + ": no pagemap_head");
+            }
+            runs = in.all(PagemapEntry.parser(), MAX_ENTRIES);
+        }
+        long total = 0, prevEnd = 0;
+        for (PagemapEntry e : runs) {
+            long end = e.getVaddr() + (long) e.getNrPages() * ImageFormat.PAGE_SIZE;
+            if (Long.compareUnsigned(e.getVaddr(), prevEnd) < 0 || !insideVmas(vmas, e.getVaddr(), end)) {
+                throw new ImageFormatException(String.format("%s: run 0x%x+%d pages overlaps or lies outside the VMAs",
+                        name, e.getVaddr(), e.getNrPages()));
+            }
+            prevEnd = end;
+            if ((e.getFlags() & ImageFormat.PE_PRESENT) != 0) {
+                total += e.getNrPages();
+            }
+        }
+        Path pagesFile = dir.resolve(ImageFormat.pages(head.getPagesId()));
+        long size = Files.exists(pagesFile) ? Files.size(pagesFile) : -1;
+        if (size != total * ImageFormat.PAGE_SIZE) {
+            throw new ImageFormatException(String.format("%s: %d bytes, but %s lists %d present pages",
+                    pagesFile.getFileName(), size, name, total));
+        }
+        return sink -> {
+            byte[] page = new byte[ImageFormat.PAGE_SIZE];
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(pagesFile), 1 << 16)) {
+                for (PagemapEntry e : runs) {
+                    if ((e.getFlags() & ImageFormat.PE_PRESENT) == 0) {
+                        continue;
+                    }
+                    for (long i = 0; i < e.getNrPages(); i++) {
+                        if (in.readNBytes(page, 0, page.length) != page.length) {
+                            throw new ImageFormatException(pagesFile.getFileName() + ": truncated");
+                        }
+                        sink.page(e.getVaddr() + i * ImageFormat.PAGE_SIZE, page, 0);
+                    }
+                }
+            }
+        };
+    }
+
+    private static boolean insideVmas(List<VmaImage> vmas, long start, long end) {
+        long at = start;
+        for (VmaImage v : vmas) {
+            if (Long.compareUnsigned(v.start(), at) <= 0 && Long.compareUnsigned(at, v.end()) < 0) {
+                at = v.end();
+                if (Long.compareUnsigned(at, end) >= 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static RegFileEntry file(Map<Integer, RegFileEntry> files, int id, String what) throws ImageFormatException {
+        RegFileEntry r = files.get(id);
+        if (r == null) {
+            throw new ImageFormatException(what + ": refers to file id " + id + " missing from files.img");
+        }
+        return r;
+    }
+
+    private static <T> T one(Path dir, String name, int magic, com.google.protobuf.Parser<T> parser) throws IOException {
+        try (ImageInput in = ImageInput.open(dir.resolve(name), magic)) {
+            return in.only(parser);
+        }
+    }
+}

@@ -1,0 +1,316 @@
+package org.otherworld.agent.images;
+
+import com.google.protobuf.ByteString;
+import org.otherworld.agent.images.proto.CoreEntry;
+import org.otherworld.agent.images.proto.CredsEntry;
+import org.otherworld.agent.images.proto.FdTypes;
+import org.otherworld.agent.images.proto.FdinfoEntry;
+import org.otherworld.agent.images.proto.FileEntry;
+import org.otherworld.agent.images.proto.FsEntry;
+import org.otherworld.agent.images.proto.InventoryEntry;
+import org.otherworld.agent.images.proto.Lsmtype;
+import org.otherworld.agent.images.proto.MmEntry;
+import org.otherworld.agent.images.proto.PstreeEntry;
+import org.otherworld.agent.images.proto.RlimitEntry;
+import org.otherworld.agent.images.proto.RseqEntry;
+import org.otherworld.agent.images.proto.SaEntry;
+import org.otherworld.agent.images.proto.SeccompMode;
+import org.otherworld.agent.images.proto.SignalQueueEntry;
+import org.otherworld.agent.images.proto.SiginfoEntry;
+import org.otherworld.agent.images.proto.TaskCoreEntry;
+import org.otherworld.agent.images.proto.TaskKobjIdsEntry;
+import org.otherworld.agent.images.proto.TaskRlimitsEntry;
+import org.otherworld.agent.images.proto.ThreadCoreEntry;
+import org.otherworld.agent.images.proto.ThreadInfoX86;
+import org.otherworld.agent.images.proto.ThreadSasEntry;
+import org.otherworld.agent.images.proto.UserDescT;
+import org.otherworld.agent.images.proto.UserX86RegsEntry;
+import org.otherworld.agent.images.proto.UserX86RegsMode;
+import org.otherworld.agent.images.proto.VmaEntry;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Writes a process tree as a CRIU 3.17 image set (see docs/image-mapping.md): inventory.img,
+ * pstree.img, files.img and per process ids-, core- (per thread), mm-, pagemap-, pages-, fdinfo- and
+ * fs- images. Pages are streamed from each process's {@link PageSource}; nothing but the current page
+ * run is kept in memory.
+ */
+public final class ImageWriter {
+    /** task_core_entry.task_state for a live task (TASK_ALIVE, compel/include/uapi/task-state.h). */
+    public static final int TASK_ALIVE = 1;
+    /** Signals whose actions CRIU does not store (SIGKILL, SIGSTOP). */
+    static final int SIGKILL = 9, SIGSTOP = 19;
+    /** x86-64 GDT TLS slots: GDT_ENTRY_TLS_MIN = 12, GDT_ENTRY_TLS_ENTRIES = 3. */
+    static final int TLS_FIRST = 12, TLS_ENTRIES = 3;
+    /** Size of a raw kernel siginfo_t. */
+    public static final int SIGINFO_SIZE = 128;
+    /** Kernel-object ids of the dumping "criu" itself (inventory root_ids); tasks get ids above this. */
+    static final int ROOT_KOBJ_ID = 1;
+    /** Namespace ids shared by every task and root_ids, so that restore creates no namespaces. */
+    static final int PID_NS = 1, NET_NS = 2, IPC_NS = 3, UTS_NS = 4, MNT_NS = 5, USER_NS = 6, CGROUP_NS = 7,
+            TIME_NS = 8;
+    private static final int MAX_PROCESSES = 1 << 16;
+
+    private final XsaveLayout xsaveLayout;
+
+    /** @param xsaveLayout the XSAVE layout of the machine the thread states come from */
+    public ImageWriter(XsaveLayout xsaveLayout) {
+        this.xsaveLayout = xsaveLayout;
+    }
+
+    /**
+     * Writes the image set for {@code processes} (parents before children) into {@code dir}, which is
+     * created if needed.
+     *
+     * @throws IllegalArgumentException for an inconsistent tree (duplicate pids, missing parent, pages
+     *                                  outside VMAs or out of order, relative paths)
+     */
+    public WriteResult write(Path dir, List<ProcessImage> processes) throws IOException {
+        validateTree(processes);
+        Files.createDirectories(dir);
+        List<String> names = new ArrayList<>();
+        FileTable files = new FileTable();
+        long pages = 0, skipped = 0, runs = 0;
+        int nextKobj = ROOT_KOBJ_ID + 1;
+        int pagesId = 1;
+        for (ProcessImage p : processes) {
+            int kobj = nextKobj++;
+            TaskKobjIdsEntry ids = ids(kobj);
+            write(dir, ImageFormat.ids(p.pid()), ImageFormat.IDS_MAGIC, names, o -> o.write(ids));
+            for (ThreadImage t : p.threads()) {
+                CoreEntry core = core(p, t, t.tid() == p.pid());
+                write(dir, ImageFormat.core(t.tid()), ImageFormat.CORE_MAGIC, names, o -> o.write(core));
+            }
+            MmEntry mm = mm(p.mm(), files);
+            write(dir, ImageFormat.mm(p.pid()), ImageFormat.MM_MAGIC, names, o -> o.write(mm));
+            PagesWriter pw = new PagesWriter(dir, p.pid(), pagesId, p.mm().vmas());
+            try (pw) {
+                p.pages().forEachPage(pw);
+            }
+            pages += pw.written();
+            skipped += pw.skipped();
+            runs += pw.entries();
+            names.add(ImageFormat.pagemap(p.pid()));
+            names.add(ImageFormat.pages(pagesId++));
+            List<FdinfoEntry> fds = new ArrayList<>();
+            for (FdImage fd : p.fds()) {
+                fds.add(FdinfoEntry.newBuilder().setId(files.idOf(fd.file()))
+                        .setFlags(fd.cloexec() ? FdImage.FD_CLOEXEC : 0).setType(FdTypes.REG).setFd(fd.fd()).build());
+            }
+            write(dir, ImageFormat.fdinfo(ids.getFilesId()), ImageFormat.FDINFO_MAGIC, names, o -> {
+                for (FdinfoEntry e : fds) {
+                    o.write(e);
+                }
+            });
+            FsEntry fs = FsEntry.newBuilder().setCwdId(files.idOfPath(p.fs().cwd(), VmaStatus.O_RDONLY))
+                    .setRootId(files.idOfPath(p.fs().root(), VmaStatus.O_RDONLY)).setUmask(p.fs().umask()).build();
+            write(dir, ImageFormat.fs(p.pid()), ImageFormat.FS_MAGIC, names, o -> o.write(fs));
+        }
+        write(dir, ImageFormat.files(), ImageFormat.FILES_MAGIC, names, o -> {
+            for (FileEntry e : files.entries()) {
+                o.write(e);
+            }
+        });
+        write(dir, ImageFormat.pstree(), ImageFormat.PSTREE_MAGIC, names, o -> {
+            for (ProcessImage p : processes) {
+                int ppid = p == processes.get(0) ? 0 : p.ppid(); // CRIU: the root's parent is outside the tree
+                PstreeEntry.Builder b = PstreeEntry.newBuilder().setPid(p.pid()).setPpid(ppid).setPgid(p.pgid())
+                        .setSid(p.sid());
+                p.threads().forEach(t -> b.addThreads(t.tid()));
+                o.write(b.build());
+            }
+        });
+        InventoryEntry inv = InventoryEntry.newBuilder().setImgVersion(ImageFormat.IMAGES_V1_1).setFdinfoPerId(true)
+                .setRootIds(ids(ROOT_KOBJ_ID)).setNsPerId(true).setLsmtype(Lsmtype.NO_LSM).build();
+        write(dir, ImageFormat.inventory(), ImageFormat.INVENTORY_MAGIC, names, o -> o.write(inv));
+        return new WriteResult(List.copyOf(names), pages, skipped, runs);
+    }
+
+    private interface EntryWriter {
+        void accept(ImageOutput o) throws IOException;
+    }
+
+    private static void write(Path dir, String name, int magic, List<String> names, EntryWriter body)
+            throws IOException {
+        try (ImageOutput o = ImageOutput.create(dir.resolve(name), magic)) {
+            body.accept(o);
+        }
+        names.add(name);
+    }
+
+    private static void validateTree(List<ProcessImage> processes) {
+        if (processes.isEmpty() || processes.size() > MAX_PROCESSES) {
+            throw new IllegalArgumentException("process tree must hold 1.." + MAX_PROCESSES + " processes, got "
+                    + processes.size());
+        }
+        Set<Integer> pids = new HashSet<>(), tids = new HashSet<>();
+        for (ProcessImage p : processes) {
+            if (p != processes.get(0) && !pids.contains(p.ppid())) {
+                throw new IllegalArgumentException("process " + p.pid() + ": parent " + p.ppid()
+                        + " is not earlier in the tree");
+            }
+            if (!pids.add(p.pid())) {
+                throw new IllegalArgumentException("duplicate pid " + p.pid());
+            }
+            for (ThreadImage t : p.threads()) {
+                if (!tids.add(t.tid())) {
+                    throw new IllegalArgumentException("duplicate tid " + t.tid());
+                }
+            }
+            long prevEnd = 0;
+            for (VmaImage v : p.mm().vmas()) {
+                if (Long.compareUnsigned(v.start(), prevEnd) < 0 || Long.compareUnsigned(v.end(), v.start()) <= 0
+                        || ((v.start() | v.end()) & (ImageFormat.PAGE_SIZE - 1)) != 0) {
+                    throw new IllegalArgumentException(String.format("process %d: bad or unsorted VMA 0x%x-0x%x",
+                            p.pid(), v.start(), v.end()));
+                }
+                boolean fileStatus = (v.status() & (VmaStatus.FILE_PRIVATE | VmaStatus.FILE_SHARED)) != 0;
+                if (fileStatus != (v.path() != null)) {
+                    throw new IllegalArgumentException(String.format("process %d: VMA 0x%x-0x%x: file status 0x%x "
+                            + "does not match path %s", p.pid(), v.start(), v.end(), v.status(), v.path()));
+                }
+                prevEnd = v.end();
+            }
+        }
+    }
+
+    /** Kernel-object and namespace ids: private vm/files/fs/sighand per process, shared namespaces. */
+    static TaskKobjIdsEntry ids(int kobj) {
+        return TaskKobjIdsEntry.newBuilder().setVmId(kobj).setFilesId(kobj).setFsId(kobj).setSighandId(kobj)
+                .setPidNsId(PID_NS).setNetNsId(NET_NS).setIpcNsId(IPC_NS).setUtsNsId(UTS_NS).setMntNsId(MNT_NS)
+                .setUserNsId(USER_NS).setCgroupNsId(CGROUP_NS).setTimeNsId(TIME_NS).build();
+    }
+
+    private CoreEntry core(ProcessImage p, ThreadImage t, boolean leader) {
+        CoreEntry.Builder c = CoreEntry.newBuilder().setMtype(CoreEntry.March.X86_64)
+                .setThreadInfo(threadInfo(t)).setThreadCore(threadCore(p, t));
+        if (leader) {
+            c.setTc(taskCore(p, t));
+        }
+        return c.build();
+    }
+
+    private ThreadInfoX86 threadInfo(ThreadImage t) {
+        X86Regs r = t.restart().apply(t.regs());
+        UserX86RegsEntry g = UserX86RegsEntry.newBuilder().setR15(r.r15()).setR14(r.r14()).setR13(r.r13())
+                .setR12(r.r12()).setBp(r.bp()).setBx(r.bx()).setR11(r.r11()).setR10(r.r10()).setR9(r.r9())
+                .setR8(r.r8()).setAx(r.ax()).setCx(r.cx()).setDx(r.dx()).setSi(r.si()).setDi(r.di())
+                .setOrigAx(r.origAx()).setIp(r.ip()).setCs(r.cs()).setFlags(r.flags()).setSp(r.sp()).setSs(r.ss())
+                .setFsBase(r.fsBase()).setGsBase(r.gsBase()).setDs(r.ds()).setEs(r.es()).setFs(r.fs()).setGs(r.gs())
+                .setMode(UserX86RegsMode.NATIVE).build();
+        ThreadInfoX86.Builder ti = ThreadInfoX86.newBuilder().setClearTidAddr(t.clearChildTid()).setGpregs(g)
+                .setFpregs(FpuCodec.encode(t.xsave(), xsaveLayout));
+        for (int i = 0; i < TLS_ENTRIES; i++) {
+            ti.addTls(UserDescT.newBuilder().setEntryNumber(TLS_FIRST + i).setBaseAddr(0).setLimit(0)
+                    .setSeg32Bit(false).setContentsH(false).setContentsL(false).setReadExecOnly(true)
+                    .setLimitInPages(false).setSegNotPresent(true).setUsable(false));
+        }
+        return ti.build();
+    }
+
+    private static ThreadCoreEntry threadCore(ProcessImage p, ThreadImage t) {
+        ThreadCoreEntry.Builder b = ThreadCoreEntry.newBuilder().setFutexRla(t.robustList())
+                .setFutexRlaLen(t.robustList() != 0 ? ThreadImage.ROBUST_LIST_HEAD_SIZE : 0)
+                .setSchedNice(0).setSchedPolicy(0).setSchedPrio(0).setBlkSigset(t.blockedSigset())
+                .setCreds(creds(p.creds())).setSeccompMode(SeccompMode.disabled).setComm(t.comm());
+        if (t.sigAltStack() != null) {
+            SigAltStack s = t.sigAltStack();
+            b.setSas(ThreadSasEntry.newBuilder().setSsSp(s.sp()).setSsSize(s.size()).setSsFlags(s.flags()));
+        }
+        if (!t.pendingSignals().isEmpty()) {
+            b.setSignalsP(signals(t.pendingSignals(), "thread " + t.tid()));
+        }
+        RseqImage rs = t.rseq();
+        if (rs != null) {
+            b.setRseqEntry(RseqEntry.newBuilder().setRseqAbiPointer(rs.abiPointer()).setRseqAbiSize(rs.abiSize())
+                    .setSignature(rs.signature()).setRseqCsPointer(rs.csPointer()));
+        }
+        return b.build();
+    }
+
+    private static TaskCoreEntry taskCore(ProcessImage p, ThreadImage leader) {
+        TaskCoreEntry.Builder b = TaskCoreEntry.newBuilder().setTaskState(TASK_ALIVE).setExitCode(0)
+                .setPersonality(p.personality()).setFlags(p.taskFlags()).setBlkSigset(leader.blockedSigset())
+                .setComm(p.comm()).setChildSubreaper(false);
+        TaskRlimitsEntry.Builder rl = TaskRlimitsEntry.newBuilder();
+        p.rlimits().forEach(r -> rl.addRlimits(RlimitEntry.newBuilder().setCur(r.cur()).setMax(r.max())));
+        b.setRlimits(rl);
+        if (!p.sharedPending().isEmpty()) {
+            b.setSignalsS(signals(p.sharedPending(), "process " + p.pid()));
+        }
+        for (int sig = 1; sig <= ProcessImage.NSIG; sig++) {
+            if (sig == SIGKILL || sig == SIGSTOP) {
+                continue;
+            }
+            SigActionImage a = p.sigactions().get(sig - 1);
+            a = a == null ? SigActionImage.DEFAULT : a;
+            b.addSigactions(SaEntry.newBuilder().setSigaction(a.handler()).setFlags(a.flags())
+                    .setRestorer(a.restorer()).setMask(a.mask()).setCompatSigaction(false));
+        }
+        return b.build();
+    }
+
+    private static SignalQueueEntry signals(List<byte[]> infos, String who) {
+        SignalQueueEntry.Builder q = SignalQueueEntry.newBuilder();
+        for (byte[] si : infos) {
+            if (si.length != SIGINFO_SIZE) {
+                throw new IllegalArgumentException(who + ": siginfo of " + si.length + " bytes, expected " + SIGINFO_SIZE);
+            }
+            q.addSignals(SiginfoEntry.newBuilder().setSiginfo(ByteString.copyFrom(si)));
+        }
+        return q.build();
+    }
+
+    static CredsEntry creds(CredsImage c) {
+        CredsEntry.Builder b = CredsEntry.newBuilder().setUid(c.uid()).setGid(c.gid()).setEuid(c.euid())
+                .setEgid(c.egid()).setSuid(c.suid()).setSgid(c.sgid()).setFsuid(c.fsuid()).setFsgid(c.fsgid())
+                .setSecbits(c.secbits());
+        caps(c.capInh(), b::addCapInh);
+        caps(c.capPrm(), b::addCapPrm);
+        caps(c.capEff(), b::addCapEff);
+        caps(c.capBnd(), b::addCapBnd);
+        for (int g : c.groups()) {
+            b.addGroups(g);
+        }
+        return b.build();
+    }
+
+    /** A 64-bit capability mask as CRIU's two u32 words (CR_CAP_SIZE = 2), low word first. */
+    private static void caps(long mask, Consumer<Integer> add) {
+        add.accept((int) mask);
+        add.accept((int) (mask >>> 32));
+    }
+
+    private static MmEntry mm(MmImage m, FileTable files) {
+        MmEntry.Builder b = MmEntry.newBuilder().setMmStartCode(m.startCode()).setMmEndCode(m.endCode())
+                .setMmStartData(m.startData()).setMmEndData(m.endData()).setMmStartStack(m.startStack())
+                .setMmStartBrk(m.startBrk()).setMmBrk(m.brk()).setMmArgStart(m.argStart()).setMmArgEnd(m.argEnd())
+                .setMmEnvStart(m.envStart()).setMmEnvEnd(m.envEnd())
+                .setExeFileId(files.idOfPath(m.exePath(), VmaStatus.O_RDONLY)).setDumpable(m.dumpable());
+        for (long a : m.auxv()) {
+            b.addMmSavedAuxv(a);
+        }
+        for (VmaImage v : m.vmas()) {
+            VmaEntry.Builder e = VmaEntry.newBuilder().setStart(v.start()).setEnd(v.end()).setPgoff(v.pgoff())
+                    .setShmid(0).setProt(v.prot()).setFlags(v.flags()).setStatus(v.status()).setFd(-1);
+            if (v.path() != null) {
+                boolean sharedWrite = (v.status() & VmaStatus.FILE_SHARED) != 0 && (v.prot() & VmaStatus.PROT_WRITE) != 0;
+                int fdflags = sharedWrite ? VmaStatus.O_RDWR : VmaStatus.O_RDONLY;
+                e.setShmid(files.idOfPath(v.path(), fdflags)).setFdflags(fdflags);
+            }
+            if (v.madv() != 0) {
+                e.setMadv(v.madv());
+            }
+            b.addVmas(e);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,269 @@
+package org.otherworld.agent.plan;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.otherworld.agent.files.OpenFile;
+import org.otherworld.agent.task.ProcessModel;
+import org.otherworld.agent.task.ThreadModel;
+import org.otherworld.agent.task.Vma;
+
+/**
+ * Decides which processes of the dead kernel are resurrected and groups them into process trees.
+ *
+ * <p>Rules, in order (the first that applies gives the reason):
+ * <ol>
+ * <li>zombies and processes without a memory descriptor are not resurrected;</li>
+ * <li>system processes (the {@link SystemPolicy}) and their descendants that stayed in their session
+ *     are not resurrected;</li>
+ * <li>a process whose registration says {@link Policy#NEVER_RESURRECT} is not resurrected;</li>
+ * <li>a process that cannot be rebuilt (unreadable essential state, memory that cannot be restored:
+ *     {@link ResourceClassifier#vmaBlocker}) is not resurrected;</li>
+ * <li>the faulty process (a thread of it was current on the panicking CPU) is resurrected only if it
+ *     registered a crash procedure (or {@link Config#resurrectFaulty});</li>
+ * <li>a process with unrestored resources is resurrected only if it registered a crash procedure, or
+ *     its policy is {@link Policy#RESURRECT_EVEN_IF_PARTIAL} (or {@link Config#partialWithoutProcedure});</li>
+ * <li>everything else is resurrected.</li>
+ * </ol>
+ * A tree is rooted at each resurrected process whose parent is not resurrected.
+ */
+public final class Planner {
+    /** Parts of a process whose read errors make it impossible to rebuild. */
+    public static final Set<String> ESSENTIAL_PARTS = Set.of("task", "cred", "fs", "threads", "mm", "vmas", "signals",
+            "files", "rlimits");
+    /** Bound on the depth of the parent chain followed (pid chains are short; cycles mean corruption). */
+    public static final int MAX_DEPTH = 4096;
+
+    /**
+     * Tunable rules (Otherworld's defaults: both false).
+     *
+     * @param resurrectFaulty         resurrect the faulty process even without a crash procedure
+     * @param partialWithoutProcedure resurrect processes with unrestored resources even without a procedure
+     */
+    public record Config(boolean resurrectFaulty, boolean partialWithoutProcedure) {
+        public static Config defaults() {
+            return new Config(false, false);
+        }
+    }
+
+    /** All per-process plans (by pid) and the trees to write. */
+    public record Result(List<ProcessPlan> processes, List<ResurrectionPlan> trees) {
+        public Result {
+            processes = List.copyOf(processes);
+            trees = List.copyOf(trees);
+        }
+
+        public Optional<ProcessPlan> process(int pid) {
+            return processes.stream().filter(p -> p.pid() == pid).findFirst();
+        }
+    }
+
+    private final SystemPolicy policy;
+    private final Registrations registrations;
+    private final FileSystemOracle fileSystems;
+    private final Config config;
+
+    public Planner(SystemPolicy policy, Registrations registrations, FileSystemOracle fileSystems, Config config) {
+        this.policy = policy;
+        this.registrations = registrations;
+        this.fileSystems = fileSystems;
+        this.config = config;
+    }
+
+    /**
+     * Plans every process.
+     *
+     * @param processes  the dead kernel's user processes
+     * @param faultyTids the thread ids current on the panicking CPU (usually one; empty if unknown or a
+     *                   kernel thread)
+     */
+    public Result plan(List<ProcessModel> processes, Set<Integer> faultyTids) {
+        Map<Integer, ProcessModel> byPid = new LinkedHashMap<>();
+        for (ProcessModel p : processes) {
+            byPid.putIfAbsent(p.pid(), p);
+        }
+        Map<Integer, String> system = systemProcesses(byPid);
+        List<ProcessPlan> plans = new ArrayList<>();
+        for (ProcessModel p : byPid.values()) {
+            plans.add(planOne(p, system.get(p.pid()), faultyTids));
+        }
+        plans.sort(Comparator.comparingInt(ProcessPlan::pid));
+        return new Result(plans, trees(plans));
+    }
+
+    /** pid -> reason for the system processes and their same-session descendants. */
+    private Map<Integer, String> systemProcesses(Map<Integer, ProcessModel> byPid) {
+        Map<Integer, String> out = new HashMap<>();
+        for (ProcessModel p : byPid.values()) {
+            Optional<String> own = policy.match(p);
+            if (own.isPresent()) {
+                out.put(p.pid(), own.get());
+                continue;
+            }
+            // an ancestor that is a system process, reached without leaving p's session
+            ProcessModel cur = p;
+            Set<Integer> seen = new HashSet<>();
+            for (int d = 0; d < MAX_DEPTH && seen.add(cur.pid()); d++) {
+                ProcessModel parent = byPid.get(cur.ppid());
+                if (parent == null || parent.sid() != p.sid()) {
+                    break;
+                }
+                Optional<String> m = policy.match(parent);
+                if (m.isPresent()) {
+                    out.put(p.pid(), "in the session of system process " + parent.pid() + " (" + parent.comm() + ")");
+                    break;
+                }
+                cur = parent;
+            }
+        }
+        return out;
+    }
+
+    private ProcessPlan planOne(ProcessModel p, String systemReason, Set<Integer> faultyTids) {
+        Registration reg = registrations.of(p).orElse(null);
+        boolean faulty = p.threads().stream().anyMatch(t -> faultyTids.contains(t.tid()));
+        List<ResourceClassifier.FdDecision> fds = new ArrayList<>();
+        List<UnrestoredResource> unrestored = new ArrayList<>();
+        if (p.files() != null) {
+            for (OpenFile f : p.files()) {
+                ResourceClassifier.FdDecision d = ResourceClassifier.classify(f);
+                fds.add(d);
+                if (!d.restored()) {
+                    unrestored.add(d.unrestored());
+                }
+            }
+        }
+        List<String> blockers = blockers(p);
+        Map<Integer, SyscallRule.Decision> syscalls = new HashMap<>();
+        Set<Integer> fileFds = new HashSet<>();
+        for (ResourceClassifier.FdDecision d : fds) {
+            if (d.restoreAs() == org.otherworld.agent.images.FileKind.REGULAR) {
+                fileFds.add(d.file().fd());
+            }
+        }
+        for (ThreadModel t : p.threads()) {
+            if (t.regs() != null) {
+                try {
+                    syscalls.put(t.tid(), SyscallRule.decide(t.regs().origAx(), t.regs().get("ax"), t.regs().get("di"),
+                            t.regs().get("si"), fileFds::contains));
+                } catch (IllegalArgumentException e) {
+                    blockers.add("thread " + t.tid() + ": " + e.getMessage());
+                }
+            }
+        }
+        ProcessPlan plan = new ProcessPlan(p, false, null, reg, faulty, fds, unrestored, blockers, syscalls);
+        boolean procedure = reg != null && reg.hasProcedure();
+        if (p.state() == 'Z' || p.state() == 'X') {
+            return plan.withOutcome(false, "zombie (exited, not yet reaped)");
+        }
+        if (p.mm() == null && p.errors().stream().noneMatch(e -> e.startsWith("mm:"))) {
+            return plan.withOutcome(false, "no memory descriptor");
+        }
+        if (systemReason != null) {
+            return plan.withOutcome(false, systemReason);
+        }
+        if (reg != null && reg.policy() == Policy.NEVER_RESURRECT) {
+            return plan.withOutcome(false, "opted out (NEVER_RESURRECT)");
+        }
+        if (!blockers.isEmpty()) {
+            return plan.withOutcome(false, "cannot be rebuilt: " + String.join("; ", blockers));
+        }
+        if (faulty && !procedure && !config.resurrectFaulty()) {
+            return plan.withOutcome(false, "faulty process (current on the panicking CPU) without a crash procedure");
+        }
+        if (!unrestored.isEmpty()) {
+            String n = unrestored.size() + " unrestored resource" + (unrestored.size() == 1 ? "" : "s");
+            if (procedure) {
+                return plan.withOutcome(true, n + "; the crash procedure decides");
+            }
+            if (reg != null && reg.policy() == Policy.RESURRECT_EVEN_IF_PARTIAL) {
+                return plan.withOutcome(true, n + "; policy RESURRECT_EVEN_IF_PARTIAL");
+            }
+            if (config.partialWithoutProcedure()) {
+                return plan.withOutcome(true, n + "; partial resurrection allowed by configuration");
+            }
+            return plan.withOutcome(false, n + " (" + unrestored.get(0).kind() + " fd " + unrestored.get(0).fd()
+                    + ") and no crash procedure");
+        }
+        if (faulty) {
+            return plan.withOutcome(true, "faulty process with a crash procedure");
+        }
+        return plan.withOutcome(true, "fully restorable");
+    }
+
+    private List<String> blockers(ProcessModel p) {
+        List<String> out = new ArrayList<>();
+        for (String e : p.errors()) {
+            int colon = e.indexOf(':');
+            String part = colon < 0 ? e : e.substring(0, colon);
+            if (ESSENTIAL_PARTS.contains(part)) {
+                out.add("unreadable " + e);
+            }
+        }
+        if (p.files() == null) {
+            out.add("open files not read");
+        }
+        for (ThreadModel t : p.threads()) {
+            if (t.regs() == null) {
+                out.add("thread " + t.tid() + ": registers unreadable");
+            } else if (!t.regs().userMode()) {
+                out.add("thread " + t.tid() + ": saved registers are not user-mode registers");
+            }
+            if (t.fpu() == null) {
+                out.add("thread " + t.tid() + ": FPU state unreadable");
+            }
+        }
+        for (Vma v : p.vmas()) {
+            ResourceClassifier.vmaBlocker(v, fileSystems.fsTypeOf(v)).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    private static List<ResurrectionPlan> trees(List<ProcessPlan> plans) {
+        Map<Integer, ProcessPlan> live = new LinkedHashMap<>();
+        for (ProcessPlan p : plans) {
+            if (p.resurrect()) {
+                live.put(p.pid(), p);
+            }
+        }
+        Map<Integer, List<ProcessPlan>> children = new HashMap<>();
+        for (ProcessPlan p : live.values()) {
+            children.computeIfAbsent(p.model().ppid(), k -> new ArrayList<>()).add(p);
+        }
+        List<ResurrectionPlan> out = new ArrayList<>();
+        for (ProcessPlan root : live.values()) {
+            int ppid = root.model().ppid();
+            if (live.containsKey(ppid) && ppid != root.pid()) {
+                continue;
+            }
+            List<ProcessPlan> members = new ArrayList<>();
+            Deque<ProcessPlan> todo = new ArrayDeque<>(List.of(root));
+            Set<Integer> seen = new HashSet<>();
+            while (!todo.isEmpty() && members.size() < live.size()) {
+                ProcessPlan p = todo.removeFirst();
+                if (!seen.add(p.pid())) {
+                    continue;
+                }
+                members.add(p);
+                for (ProcessPlan c : children.getOrDefault(p.pid(), List.of())) {
+                    if (c.pid() != p.pid()) {
+                        todo.addLast(c);
+                    }
+                }
+            }
+            Set<Integer> pids = new HashSet<>(seen);
+            boolean shellJob = members.stream().anyMatch(m -> !pids.contains(m.model().sid())
+                    || !pids.contains(m.model().pgid()));
+            out.add(new ResurrectionPlan(root.pid(), ppid, members, shellJob));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,159 @@
+package org.otherworld.agent.plan;
+
+import java.util.Optional;
+import java.util.Set;
+import org.otherworld.agent.files.OpenFile;
+import org.otherworld.agent.files.SocketInfo;
+import org.otherworld.agent.images.FileKind;
+import org.otherworld.agent.task.Vma;
+import org.otherworld.agent.task.VmaFlags;
+
+/**
+ * Sorts a dead process's resources into what the image writer restores and what is reported as an
+ * unrestored resource (descriptors) or prevents the resurrection (memory that cannot be rebuilt).
+ *
+ * <p>Restored descriptors: regular files and directories of persistent filesystems (and of the boot
+ * image's {@code rootfs}, which the fresh kernel unpacks again identically), and the stateless
+ * character devices of major 1 ({@code /dev/null}, {@code zero}, {@code full}, {@code random},
+ * {@code urandom}). Memory: anonymous private memory (heap, stacks), [vdso]/[vvar]/[vsyscall], private
+ * and shared mappings of files on such filesystems. Everything else is unrestored; memory that cannot be
+ * rebuilt (SysV shared memory, shared anonymous memory, memfd or tmpfs mappings, deleted files) is a
+ * blocker, because the program would fault on it.
+ */
+public final class ResourceClassifier {
+    /** Filesystems whose files survive the crash (they write back to storage). */
+    public static final Set<String> PERSISTENT_FS = Set.of("ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "vfat",
+            "msdos", "exfat", "ntfs", "ntfs3", "jfs", "reiserfs", "nfs", "nfs4", "cifs", "smb3", "9p", "fuseblk",
+            "iso9660", "squashfs", "erofs");
+    /** The boot image's root filesystem: the fresh kernel unpacks the same initramfs into it. */
+    public static final String ROOTFS = "rootfs";
+    /** Major number of the memory devices (/dev/null, zero, full, random, urandom: minors 3, 5, 7, 8, 9). */
+    public static final int MEM_MAJOR = 1;
+    private static final Set<Integer> STATELESS_MEM_MINORS = Set.of(3, 5, 7, 8, 9);
+    /** What d_path() appends to an unlinked file's path. */
+    public static final String DELETED = " (deleted)";
+
+    private ResourceClassifier() {
+    }
+
+    /**
+     * The decision for one descriptor: exactly one of {@code restoreAs} and {@code unrestored} is set.
+     *
+     * @param file       the descriptor
+     * @param restoreAs  how the image writer restores it, or null
+     * @param unrestored what the report says about it, or null
+     */
+    public record FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored) {
+        public boolean restored() {
+            return restoreAs != null;
+        }
+    }
+
+    /** Whether files of filesystem {@code fsType} are there again after the restart. */
+    public static boolean survives(String fsType) {
+        return fsType != null && (PERSISTENT_FS.contains(fsType) || ROOTFS.equals(fsType));
+    }
+
+    /** Classifies one open descriptor. */
+    public static FdDecision classify(OpenFile f) {
+        String path = f.path() == null ? "?" : f.path();
+        String desc = f.description() != null && !f.description().isBlank() ? f.description() : path;
+        switch (f.kind()) {
+            case REGULAR, DIRECTORY -> {
+                FileKind k = f.kind() == org.otherworld.agent.files.FileKind.REGULAR ? FileKind.REGULAR
+                        : FileKind.DIRECTORY;
+                if (path.endsWith(DELETED) || !path.startsWith("/")) {
+                    return unrestored(f, "file", path, "the file was deleted before the crash");
+                }
+                if (!survives(f.fsType())) {
+                    return unrestored(f, "file", path, "files on " + f.fsType() + " do not survive the crash");
+                }
+                return new FdDecision(f, k, null);
+            }
+            case CHAR_DEVICE -> {
+                if (f.rdevMajor() == MEM_MAJOR && STATELESS_MEM_MINORS.contains(f.rdevMinor()) && path.startsWith("/")
+                        && !path.endsWith(DELETED)) {
+                    return new FdDecision(f, FileKind.CHAR_DEVICE, null);
+                }
+                return unrestored(f, "device", path, "device " + f.rdevMajor() + ":" + f.rdevMinor()
+                        + " keeps state in the kernel");
+            }
+            case SOCKET -> {
+                SocketInfo s = f.socket();
+                String kind = s == null ? "other" : switch (s.protocolName()) {
+                    case "tcp", "tcp6" -> "tcp";
+                    case "udp", "udp6" -> "udp";
+                    case "unix" -> "unix";
+                    case "netlink" -> "netlink";
+                    default -> "other";
+                };
+                return unrestored(f, kind, s == null ? desc : s.describe(), "sockets are not restored");
+            }
+            case PIPE -> {
+                return unrestored(f, "pipe", desc, "pipes are not restored");
+            }
+            case FIFO -> {
+                return unrestored(f, "fifo", desc, "named pipes are not restored");
+            }
+            case EVENTFD, EPOLL, TIMERFD, SIGNALFD, INOTIFY -> {
+                String kind = f.kind().name().toLowerCase();
+                return unrestored(f, kind, desc, kind + " instances are not restored");
+            }
+            case PTY -> {
+                return unrestored(f, "device", desc, "terminals are not restored");
+            }
+            case MEMFD -> {
+                return unrestored(f, "file", desc, "memfd files are not restored");
+            }
+            case BLOCK_DEVICE -> {
+                return unrestored(f, "device", desc, "block devices are not restored");
+            }
+            default -> {
+                return unrestored(f, "other", desc, f.kind().name().toLowerCase().replace('_', ' ')
+                        + " descriptors are not restored");
+            }
+        }
+    }
+
+    private static FdDecision unrestored(OpenFile f, String kind, String desc, String reason) {
+        return new FdDecision(f, null, new UnrestoredResource(f.fd(), kind, desc, reason));
+    }
+
+    /**
+     * Why the memory of {@code v} cannot be rebuilt, or empty if it can.
+     *
+     * @param fsType the filesystem type of the mapped file, or null for anonymous memory / unknown
+     */
+    public static Optional<String> vmaBlocker(Vma v, String fsType) {
+        if (!v.isFile()) {
+            if (v.name() != null && v.name().startsWith("[") && !v.name().startsWith("[anon:")
+                    && !Set.of("[heap]", "[stack]", "[vdso]", "[vvar]", "[vsyscall]").contains(v.name())) {
+                return Optional.of(String.format("special mapping %s at 0x%x", v.name(), v.start()));
+            }
+            if ((v.flags() & (VmaFlags.VM_IO | VmaFlags.VM_PFNMAP)) != 0 && !"[vvar]".equals(v.name())) {
+                return Optional.of(String.format("device memory at 0x%x", v.start()));
+            }
+            return Optional.empty();
+        }
+        String path = v.path() == null ? "?" : v.path();
+        if (path.startsWith("/SYSV")) {
+            return Optional.of("SysV shared memory " + path.replace(DELETED, "") + " is not restored");
+        }
+        if (path.startsWith("/dev/zero") && (v.flags() & VmaFlags.VM_MAYSHARE) != 0) {
+            return Optional.of(String.format("shared anonymous memory at 0x%x is not restored", v.start()));
+        }
+        if (path.startsWith("/memfd:")) {
+            return Optional.of("memfd mapping " + path + " is not restored");
+        }
+        if (path.endsWith(DELETED)) {
+            return Optional.of("mapping of deleted file " + path);
+        }
+        if (fsType != null && !survives(fsType)) {
+            return Optional.of("mapping of " + path + " on " + fsType + ", which does not survive the crash");
+        }
+        if ((v.flags() & (VmaFlags.VM_IO | VmaFlags.VM_PFNMAP)) != 0) {
+            return Optional.of("device mapping " + path);
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,403 @@
+package org.otherworld.agent.plan;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.otherworld.agent.files.DirtyPages;
+import org.otherworld.agent.files.FilesContext;
+import org.otherworld.agent.images.ImageWriter;
+import org.otherworld.agent.images.PageSource;
+import org.otherworld.agent.images.ProcessImage;
+import org.otherworld.agent.images.VmaImage;
+import org.otherworld.agent.images.WriteResult;
+import org.otherworld.agent.images.XsaveLayout;
+import org.otherworld.agent.json.Json;
+import org.otherworld.agent.kernel.DeadKernel;
+import org.otherworld.agent.restore.DirtyPageWriter;
+import org.otherworld.agent.task.ProcessModel;
+import org.otherworld.agent.task.ProcessReader;
+import org.otherworld.agent.task.ThreadModel;
+import org.otherworld.agent.vmcore.CpuState;
+
+/**
+ * The crash kernel's work: vmcore -&gt; process models -&gt; plans -&gt; one CRIU image set per tree in
+ * {@code OUT/<root pid>/} (pages streamed from the dump) -&gt; dirty page cache written back -&gt;
+ * {@code OUT/report.json}. One bad process or tree never stops the others.
+ */
+public final class Resurrector {
+    /** PAGE_MAPPING_ANON: bit 0 of struct page's mapping marks an anonymous page (include/linux/page-flags.h). */
+    public static final long PAGE_MAPPING_ANON = 1;
+    /** Largest pid, to bound retries. */
+    private static final int MAX_RETRIES = 64;
+
+    /**
+     * What to do.
+     *
+     * @param vmcore     the dump
+     * @param out        the output directory (image sets and report)
+     * @param stateDir   the SDK state directory as seen from here (registrations), or null
+     * @param policyFile the system-process policy, or null for the default
+     * @param flushRoot  where the dead kernel's paths are rooted here, or null to skip the write-back
+     * @param config     rule switches
+     */
+    public record Options(Path vmcore, Path out, Path stateDir, Path policyFile, Path flushRoot, Planner.Config config) {
+    }
+
+    private final Options o;
+    private final Consumer<String> log;
+
+    public Resurrector(Options o, Consumer<String> log) {
+        this.o = o;
+        this.log = log;
+    }
+
+    /** Thrown when nothing at all could be done (the dump cannot be opened). */
+    public static final class NothingDone extends Exception {
+        public NothingDone(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Runs everything and returns the report (also written to OUT/report.json). */
+    public Map<String, Object> run() throws IOException, NothingDone {
+        Files.createDirectories(o.out());
+        clearPrevious(o.out());
+        long t0 = System.nanoTime();
+        Map<String, Object> phases = new LinkedHashMap<>();
+        Map<String, Object> report = new LinkedHashMap<>();
+        DeadKernel kernel;
+        try {
+            kernel = DeadKernel.open(o.vmcore());
+        } catch (IOException | RuntimeException e) {
+            throw new NothingDone("cannot open " + o.vmcore() + ": " + e.getMessage(), e);
+        }
+        try (kernel) {
+            long t1 = mark(phases, "open", t0);
+            report.put("status", "complete");
+            report.put("kernel", kernel.release());
+            String crashTime = kernel.info().findCrashTime().stream()
+                    .mapToObj(s -> Instant.ofEpochSecond(s).toString()).findFirst().orElse(null);
+            report.put("crash_time", crashTime);
+
+            ProcessReader reader = new ProcessReader(kernel);
+            List<ProcessModel> models = reader.readAll(new ProcessReader.Options(false, true, true, true));
+            long t2 = mark(phases, "read", t1);
+
+            int panicCpu = panicCpu(kernel);
+            Set<Integer> faultyTids = new HashSet<>();
+            Map<Integer, Long> liveFsBase = new HashMap<>();
+            for (CpuState c : kernel.cpus()) {
+                if (c.cpu() == panicCpu && c.pid() > 0) {
+                    faultyTids.add(c.pid());
+                }
+                if (c.pid() > 0) {
+                    liveFsBase.put(c.pid(), c.fsBase());
+                }
+            }
+            report.put("panic_cpu", panicCpu < 0 ? null : (long) panicCpu);
+            report.put("faulty_tids", faultyTids.stream().sorted().map(Integer::longValue).toList());
+            SystemPolicy policy = o.policyFile() == null ? SystemPolicy.defaults() : SystemPolicy.load(o.policyFile());
+            Registrations regs = Registrations.load(o.stateDir(), KernelRegistrationSource.NONE);
+            report.put("state_dir", o.stateDir() == null ? null : o.stateDir().toString());
+            report.put("registrations", (long) regs.records());
+            report.put("registration_errors", regs.errors());
+            report.put("policy", policy.source());
+            Planner planner = new Planner(policy, regs, new DeadKernelFileSystems(kernel), o.config());
+            Planner.Result plan = planner.plan(models, faultyTids);
+            long t3 = mark(phases, "plan", t2);
+
+            ImageMapper mapper = new ImageMapper(task -> robustList(kernel, task), liveFsBase);
+            XsaveLayout layout = layoutOf(models);
+            Map<Integer, String> errors = new HashMap<>();
+            Map<Integer, Integer> treeOf = new HashMap<>();
+            List<Object> trees = new ArrayList<>();
+            long imageBytes = 0;
+            long pagesTotal = 0;
+            for (ResurrectionPlan tree : plan.trees()) {
+                Map<String, Object> tr = writeTree(kernel, mapper, layout, tree, crashTime, errors, treeOf);
+                trees.add(tr);
+                imageBytes += (Long) tr.getOrDefault("bytes", 0L);
+                pagesTotal += (Long) tr.getOrDefault("pages", 0L);
+            }
+            long t4 = mark(phases, "images", t3);
+
+            Map<String, Object> flush = new LinkedHashMap<>();
+            long flushBytes = 0;
+            if (o.flushRoot() != null) {
+                flushBytes = flush(kernel, flush);
+            } else {
+                flush.put("skipped", true);
+            }
+            long t5 = mark(phases, "flush", t4);
+            phases.put("total", (t5 - t0) / 1_000_000);
+
+            List<Object> procs = new ArrayList<>();
+            int resurrected = 0;
+            for (ProcessPlan p : plan.processes()) {
+                boolean ok = p.resurrect() && treeOf.containsKey(p.pid()) && !errors.containsKey(p.pid());
+                resurrected += ok ? 1 : 0;
+                procs.add(processJson(p, ok, treeOf.get(p.pid()), errors.get(p.pid())));
+            }
+            report.put("processes", procs);
+            report.put("trees", trees);
+            report.put("flush", flush);
+            Map<String, Object> totals = new LinkedHashMap<>();
+            totals.put("processes", (long) plan.processes().size());
+            totals.put("resurrected", (long) resurrected);
+            totals.put("trees", (long) treeOf.values().stream().distinct().count());
+            totals.put("pages", pagesTotal);
+            totals.put("image_mb", mb(imageBytes));
+            totals.put("flush_mb", mb(flushBytes));
+            report.put("totals", totals);
+            report.put("phases_ms", phases);
+            double written = mb(imageBytes + flushBytes);
+            long ioMs = (Long) phases.get("images") + (Long) phases.get("flush");
+            report.put("mb_written", written);
+            report.put("mb_per_s", ioMs == 0 ? null : Math.round(written * 1000.0 / ioMs * 100) / 100.0);
+            Files.writeString(o.out().resolve("report.json"), Json.write(report));
+            log.accept(String.format("resurrect: %d of %d processes in %d trees; images %.1f MB, flushed %.1f MB; %d ms",
+                    resurrected, plan.processes().size(), totals.get("trees"), mb(imageBytes), mb(flushBytes),
+                    phases.get("total")));
+            return report;
+        }
+    }
+
+    private static long mark(Map<String, Object> phases, String name, long since) {
+        long now = System.nanoTime();
+        phases.put(name, (now - since) / 1_000_000);
+        return now;
+    }
+
+    private static double mb(long bytes) {
+        return Math.round(bytes / 1048576.0 * 100) / 100.0;
+    }
+
+    /** The panicking CPU: {@code panic_cpu} (atomic_t), else x86's {@code crashing_cpu}; -1 if unknown. */
+    static int panicCpu(DeadKernel k) {
+        for (String sym : List.of("panic_cpu", "crashing_cpu")) {
+            try {
+                int v = k.kernelMemory().readU32(k.symbol(sym));
+                if (v >= 0 && v < 1 << 16) {
+                    return v;
+                }
+            } catch (RuntimeException e) {
+                // try the next one
+            }
+        }
+        return -1;
+    }
+
+    private static long robustList(DeadKernel k, long task) {
+        try {
+            return k.object("task_struct", task).pointer("robust_list");
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** The XSAVE layout of the machine: AVX-512 if the kernel's fpstate enables its components. */
+    static XsaveLayout layoutOf(List<ProcessModel> models) {
+        long avx512 = (1L << XsaveLayout.OPMASK) | (1L << XsaveLayout.ZMM_HI256) | (1L << XsaveLayout.HI16_ZMM);
+        for (ProcessModel p : models) {
+            for (ThreadModel t : p.threads()) {
+                if (t.fpu() != null) {
+                    return (t.fpu().xfeatures() & avx512) != 0 ? XsaveLayout.INTEL_AVX512 : XsaveLayout.AVX;
+                }
+            }
+        }
+        return XsaveLayout.AVX;
+    }
+
+    /** Writes one tree; a process that fails is dropped with its descendants and the rest retried. */
+    private Map<String, Object> writeTree(DeadKernel kernel, ImageMapper mapper, XsaveLayout layout,
+                                          ResurrectionPlan tree, String crashTime, Map<Integer, String> errors,
+                                          Map<Integer, Integer> treeOf) {
+        Map<String, Object> tr = new LinkedHashMap<>();
+        tr.put("root", (long) tree.rootPid());
+        Path dir = o.out().resolve(String.valueOf(tree.rootPid()));
+        tr.put("dir", dir.toString());
+        tr.put("shell_job", tree.shellJob());
+        List<ProcessPlan> members = new ArrayList<>(tree.processes());
+        for (int attempt = 0; attempt < MAX_RETRIES && !members.isEmpty(); attempt++) {
+            List<ProcessImage> images = new ArrayList<>();
+            int[] current = {0};
+            Integer failed = null;
+            for (ProcessPlan p : members) {
+                try {
+                    List<VmaImage> vmas = mapper.vmas(p.model());
+                    PageSource raw = new VmcorePageSource(kernel.userMemory(p.model().mm().pgd()),
+                            kernel.physicalMemory(), vmas, pa -> anonymous(kernel, pa));
+                    int pid = p.pid();
+                    PageSource tagged = sink -> {
+                        current[0] = pid;
+                        raw.forEachPage(sink);
+                    };
+                    images.add(mapper.map(p, p == members.get(0), vmas, tagged));
+                } catch (RuntimeException e) {
+                    failed = p.pid();
+                    errors.put(p.pid(), "image mapping: " + oneLine(e));
+                    break;
+                }
+            }
+            if (failed == null) {
+                try {
+                    deleteTree(dir);
+                    WriteResult w = new ImageWriter(layout).write(dir, images);
+                    Files.writeString(dir.resolve(SetManifest.FILE), Json.write(SetManifest.of(tree, members, crashTime,
+                            "")));
+                    long bytes = sizeOf(dir);
+                    tr.put("processes", members.stream().map(m -> (long) m.pid()).toList());
+                    tr.put("files", (long) w.files().size());
+                    tr.put("pages", w.pagesWritten());
+                    tr.put("bytes", bytes);
+                    for (ProcessPlan m : members) {
+                        treeOf.put(m.pid(), tree.rootPid());
+                    }
+                    log.accept(String.format("tree %d: %d processes, %d pages, %.1f MB", tree.rootPid(), members.size(),
+                            w.pagesWritten(), mb(bytes)));
+                    return tr;
+                } catch (IOException | RuntimeException e) {
+                    failed = current[0] != 0 ? current[0] : members.get(0).pid();
+                    errors.put(failed, "image writing: " + oneLine(e));
+                }
+            }
+            log.accept("tree " + tree.rootPid() + ": process " + failed + " dropped: " + errors.get(failed));
+            members = withoutSubtree(members, failed);
+        }
+        tr.put("error", "no process of the tree could be written");
+        try {
+            deleteTree(dir);
+        } catch (IOException e) {
+            // leave it; restore skips sets without a manifest
+        }
+        return tr;
+    }
+
+    private static List<ProcessPlan> withoutSubtree(List<ProcessPlan> members, int pid) {
+        Set<Integer> gone = new HashSet<>(Set.of(pid));
+        List<ProcessPlan> out = new ArrayList<>();
+        for (ProcessPlan p : members) { // parents come first
+            if (gone.contains(p.pid()) || gone.contains(p.model().ppid())) {
+                gone.add(p.pid());
+            } else {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static boolean anonymous(DeadKernel k, long pa) {
+        try {
+            return (k.object("page", k.physToPage(pa & ~0xfffL)).read("mapping") & PAGE_MAPPING_ANON) != 0;
+        } catch (RuntimeException e) {
+            return true; // unknown: keep the page (always correct, only larger)
+        }
+    }
+
+    private long flush(DeadKernel kernel, Map<String, Object> flush) {
+        DirtyPages dp = new DirtyPages(FilesContext.of(kernel));
+        DirtyPages.Result scan = dp.scan();
+        DirtyPageWriter w = new DirtyPageWriter(o.flushRoot(), dp::read, true);
+        DirtyPageWriter.Result r = w.write(scan.files());
+        flush.put("dirty_files", (long) scan.files().size());
+        flush.put("persistent_files", (long) scan.persistent().size());
+        flush.put("files_written", (long) r.filesWritten());
+        flush.put("pages_written", r.pagesWritten());
+        flush.put("bytes_written", r.bytesWritten());
+        List<Object> files = new ArrayList<>();
+        for (DirtyPageWriter.FileResult f : r.files()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("path", f.path());
+            e.put("size", f.size());
+            e.put("pages", (long) f.pages());
+            e.put("error", f.error());
+            files.add(e);
+        }
+        flush.put("files", files);
+        flush.put("scan_errors", scan.errors());
+        log.accept(String.format("flush: %d of %d dirty files written back, %d pages", r.filesWritten(),
+                scan.persistent().size(), r.pagesWritten()));
+        return r.bytesWritten();
+    }
+
+    private static Map<String, Object> processJson(ProcessPlan p, boolean resurrected, Integer tree, String error) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("pid", (long) p.pid());
+        e.put("comm", p.model().comm());
+        e.put("ppid", (long) p.model().ppid());
+        e.put("tree", tree == null ? null : (long) tree);
+        e.put("resurrect", resurrected);
+        e.put("reason", error != null ? "failed: " + error : p.reason());
+        e.put("crash_procedure", p.crashProcedure());
+        e.put("policy", p.registration() == null ? null : p.registration().policy().name());
+        e.put("faulty", p.faulty());
+        e.put("unrestored", SetManifest.unrestoredJson(p.unrestored()));
+        List<Object> sc = new ArrayList<>();
+        p.syscalls().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(en -> {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("tid", (long) en.getKey());
+            s.put("syscall", (long) en.getValue().syscall());
+            s.put("action", en.getValue().action().name());
+            s.put("reason", en.getValue().reason());
+            sc.add(s);
+        });
+        e.put("threads", sc);
+        e.put("read_errors", p.model().errors());
+        e.put("error", error);
+        return e;
+    }
+
+    static String oneLine(Throwable t) {
+        String m = t.getMessage();
+        return (m == null || m.isBlank() ? t.getClass().getSimpleName() : m).split("\n")[0];
+    }
+
+    private static long sizeOf(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).sum();
+        }
+    }
+
+    /** Removes the image sets and reports of an earlier run, so that restore never sees stale sets. */
+    private static void clearPrevious(Path out) throws IOException {
+        try (Stream<Path> s = Files.list(out)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                if (Files.isDirectory(p) && n.matches("[0-9]+")) {
+                    deleteTree(p);
+                } else if (n.equals("report.json") || n.equals("restore.json")) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

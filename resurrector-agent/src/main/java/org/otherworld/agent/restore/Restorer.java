@@ -1,0 +1,241 @@
+package org.otherworld.agent.restore;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.otherworld.agent.json.Json;
+import org.otherworld.agent.plan.SetManifest;
+
+/**
+ * The fresh main kernel's step: restores every image set of the resurrection directory with
+ * {@code criu restore}, parents' sets first ({@link RestoreOrder}), then delivers the crash-procedure
+ * reports of the restored processes that registered with the SDK (report file, then SIGPWR), and writes
+ * {@code restore.json}. A set that fails does not stop the others.
+ *
+ * <p>criu is run as {@code criu restore -D SET -d -o criu-restore.log -v4 [--shell-job]}: {@code -d}
+ * (--restore-detached) lets criu exit once the tree runs, the tree being adopted by init; original pids
+ * are criu's default (clone3 set_tid); {@code --shell-job} only when a session or process-group leader
+ * is outside the set (criu otherwise refuses it).
+ */
+public final class Restorer {
+    /** criu's log file inside each set. */
+    public static final String CRIU_LOG = "criu-restore.log";
+    /** criu's stdout and stderr inside each set. */
+    public static final String CRIU_OUT = "criu-restore.out";
+
+    /**
+     * Configuration.
+     *
+     * @param images   the resurrection directory (one sub-directory per set)
+     * @param stateDir the SDK state directory (reports), or null to deliver nothing
+     * @param criu     the criu command (a path or a name on PATH)
+     * @param kill     the command sending a signal: run as {@code kill -PWR PID}
+     * @param timeout  per set
+     */
+    public record Options(Path images, Path stateDir, String criu, String kill, Duration timeout) {
+    }
+
+    private final Options o;
+    private final Consumer<String> log;
+
+    public Restorer(Options o, Consumer<String> log) {
+        this.o = o;
+        this.log = log;
+    }
+
+    /** The sets under the images directory, each with a readable manifest; bad ones go to {@code errors}. */
+    public static List<ImageSetEntry> find(Path images, List<String> errors) throws IOException {
+        List<ImageSetEntry> out = new ArrayList<>();
+        if (!Files.isDirectory(images)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(images)) {
+            for (Path d : ds) {
+                if (!Files.isDirectory(d) || !Files.exists(d.resolve(SetManifest.FILE))) {
+                    continue;
+                }
+                try {
+                    out.add(ImageSetEntry.read(d));
+                } catch (IOException e) {
+                    errors.add(e.getMessage());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Restores everything; returns the report (also written to {@code images/restore.json}). */
+    public Map<String, Object> run() throws IOException {
+        long t0 = System.nanoTime();
+        List<String> errors = new ArrayList<>();
+        List<ImageSetEntry> sets = RestoreOrder.order(find(o.images(), errors));
+        List<Object> setReports = new ArrayList<>();
+        int restored = 0;
+        int failed = 0;
+        int delivered = 0;
+        for (ImageSetEntry s : sets) {
+            Map<String, Object> r = restoreOne(s);
+            setReports.add(r);
+            if (Boolean.TRUE.equals(r.get("restored"))) {
+                restored++;
+                delivered += ((Number) r.get("reports_delivered")).intValue();
+            } else {
+                failed++;
+            }
+        }
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("images", o.images().toString());
+        report.put("sets", setReports);
+        report.put("sets_restored", (long) restored);
+        report.put("sets_failed", (long) failed);
+        report.put("reports_delivered", (long) delivered);
+        report.put("errors", errors);
+        report.put("total_ms", (System.nanoTime() - t0) / 1_000_000);
+        if (Files.isDirectory(o.images())) {
+            Files.writeString(o.images().resolve("restore.json"), Json.write(report));
+        }
+        log.accept(String.format("restore: %d of %d sets restored, %d reports delivered, %d ms", restored,
+                sets.size(), delivered, report.get("total_ms")));
+        return report;
+    }
+
+    /** The criu command line for a set. */
+    public List<String> criuCommand(ImageSetEntry s) {
+        List<String> cmd = new ArrayList<>(List.of(o.criu(), "restore", "-D", s.dir().toString(), "-d", "-o", CRIU_LOG,
+                "-v4"));
+        if (s.shellJob()) {
+            cmd.add("--shell-job");
+        }
+        return cmd;
+    }
+
+    private Map<String, Object> restoreOne(ImageSetEntry s) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("root", (long) s.root());
+        r.put("dir", s.dir().toString());
+        long t = System.nanoTime();
+        List<String> cmd = criuCommand(s);
+        r.put("command", String.join(" ", cmd));
+        int code;
+        String error = null;
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(s.dir().resolve(CRIU_OUT).toFile()).start();
+            if (!p.waitFor(o.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                code = -1;
+                error = "criu did not finish within " + o.timeout().toSeconds() + " s";
+            } else {
+                code = p.exitValue();
+            }
+        } catch (IOException e) {
+            code = -1;
+            error = "cannot run " + o.criu() + ": " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            code = -1;
+            error = "interrupted";
+        }
+        long ms = (System.nanoTime() - t) / 1_000_000;
+        r.put("exit", (long) code);
+        r.put("ms", ms);
+        boolean ok = code == 0;
+        r.put("restored", ok);
+        if (!ok && error == null) {
+            error = "criu restore exited with " + code + ": " + criuError(s.dir());
+        }
+        r.put("error", error);
+        log.accept("set " + s.root() + ": " + (ok ? "restored in " + ms + " ms" : error));
+        List<Object> procs = new ArrayList<>();
+        int delivered = 0;
+        for (ImageSetEntry.Member m : s.processes()) {
+            Map<String, Object> pr = new LinkedHashMap<>();
+            pr.put("pid", (long) m.pid());
+            pr.put("comm", m.comm());
+            pr.put("restored", ok);
+            pr.put("crash_procedure", m.crashProcedure());
+            String delivery = null;
+            if (ok && m.registered() && o.stateDir() != null) {
+                delivery = deliver(s, m);
+                if (delivery == null) {
+                    delivered++;
+                }
+                pr.put("report_delivered", delivery == null);
+            } else {
+                pr.put("report_delivered", false);
+            }
+            pr.put("delivery_error", delivery);
+            procs.add(pr);
+        }
+        r.put("processes", procs);
+        r.put("reports_delivered", (long) delivered);
+        return r;
+    }
+
+    /** Writes the report and signals the process; null on success, else the error. */
+    private String deliver(ImageSetEntry s, ImageSetEntry.Member m) {
+        long downtime = 0;
+        if (s.crashTime() != null) {
+            try {
+                downtime = Duration.between(Instant.parse(s.crashTime()), Instant.now()).toMillis();
+            } catch (DateTimeParseException e) {
+                downtime = 0;
+            }
+        }
+        try {
+            String text = ReportFile.text(m.pid(), s.crashTime() == null ? Instant.EPOCH.toString() : s.crashTime(),
+                    downtime, s.panic(), m.faulty(), m.unrestored());
+            ReportFile.write(o.stateDir(), m.pid(), text);
+            Process k = new ProcessBuilder(o.kill(), "-PWR", String.valueOf(m.pid())).redirectErrorStream(true).start();
+            if (!k.waitFor(10, TimeUnit.SECONDS)) {
+                k.destroyForcibly();
+                return "kill -PWR " + m.pid() + " did not finish";
+            }
+            if (k.exitValue() != 0) {
+                return "kill -PWR " + m.pid() + " failed: "
+                        + new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            }
+            log.accept("report delivered to " + m.pid());
+            return null;
+        } catch (IOException e) {
+            return e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    /** The most telling lines of criu's log ("Error" lines), or its output's last line. */
+    static String criuError(Path dir) {
+        for (String name : List.of(CRIU_LOG, CRIU_OUT)) {
+            Path f = dir.resolve(name);
+            try {
+                if (!Files.exists(f)) {
+                    continue;
+                }
+                List<String> lines = Files.readAllLines(f, StandardCharsets.ISO_8859_1);
+                List<String> errs = lines.stream().filter(l -> l.contains("Error") || l.contains("error")).toList();
+                if (!errs.isEmpty()) {
+                    return String.join(" | ", errs.subList(0, Math.min(3, errs.size())));
+                }
+                if (!lines.isEmpty()) {
+                    return lines.get(lines.size() - 1);
+                }
+            } catch (IOException e) {
+                // try the other file
+            }
+        }
+        return "no log";
+    }
+}
