@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 /** {@code vm-test}: the VM trial harness (fronted by {@code ./otherworld}). */
 @Command(name = "vm-test", mixinStandardHelpOptions = true, version = "otherworld vm-test 0.1",
         description = "Boot, crash and resurrect real Linux guests under QEMU.",
-        subcommands = {Main.BuildGuest.class, Main.CaptureCmd.class, Main.TrialCmd.class})
+        subcommands = {Main.BuildGuest.class, Main.CaptureCmd.class, Main.TrialCmd.class, Main.CriuReferenceCmd.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -98,6 +98,19 @@ public final class Main implements Runnable {
             new Capture(Workspace.detect(), Main::progress).run(new Capture.Options(out, memoryMiB, accel,
                     Fault.parse(fault), workloads()));
             return 0;
+        }
+    }
+
+    @Command(name = "criu-reference", description = "criu dump the workloads on a live guest and copy the images out.")
+    static final class CriuReferenceCmd extends GuestOptions implements Callable<Integer> {
+        @Option(names = "--out", required = true, description = "Directory for one image set per workload.")
+        Path out;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> r = new org.otherworld.vmtest.capture.CriuReference(Workspace.detect(), Main::progress)
+                    .run(out, memoryMiB, accel, workloads());
+            return r.values().stream().allMatch(v -> Long.valueOf(0).equals(((Map<?, ?>) v).get("exit"))) ? 0 : 1;
         }
     }
 

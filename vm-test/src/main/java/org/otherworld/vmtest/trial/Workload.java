@@ -41,7 +41,8 @@ public record Workload(String name, String dir, String command, String ready, St
     }
 
     static final String DEMOS = "/opt/ow/lib/otherworld-demos.jar";
-    static final String JAVA = "java -XX:-UsePerfData -XX:+UseSerialGC -Xmx32m -Xss512k";
+    static final String JAVA = "java -XX:-UsePerfData -XX:+UseSerialGC -Xmx32m -Xss512k"
+            + " -Dotherworld.state.dir=/data/otherworld/state";
 
     /** The harness's own demo workloads. */
     public static List<Workload> demos() {

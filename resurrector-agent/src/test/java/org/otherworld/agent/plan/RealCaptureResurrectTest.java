@@ -1,0 +1,74 @@
+package org.otherworld.agent.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.otherworld.agent.images.ImageReader;
+import org.otherworld.agent.images.ImageSet;
+import org.otherworld.agent.images.ProcessImage;
+import org.otherworld.agent.images.XsaveLayout;
+import org.otherworld.agent.json.Json;
+import org.otherworld.agent.live.CaptureStore;
+
+/**
+ * Runs the whole resurrect step on a real capture of the VM harness (demo workloads shell-loop,
+ * mtworker, jvm-counter crashed with sysrq) and reads the image sets back. Skipped when the capture store
+ * holds no capture (make one with {@code ./otherworld capture}, or point {@code -Dotherworld.captures}
+ * at a directory of captures).
+ */
+class RealCaptureResurrectTest {
+    @TempDir
+    Path out;
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void writesImageSetsForTheDemoWorkloads() throws Exception {
+        List<Path> caps = CaptureStore.available();
+        Assumptions.assumeFalse(caps.isEmpty(), "no capture in " + CaptureStore.root() + ": skipped");
+        Path cap = caps.get(0);
+        Map<String, Object> capture = (Map<String, Object>) Json.parse(Files.readString(cap.resolve("capture.json")));
+        Map<String, Object> workloads = (Map<String, Object>) capture.get("workloads");
+        Assumptions.assumeTrue(workloads != null && workloads.containsKey("shell-loop"),
+                "capture " + cap + " has no demo workloads: skipped");
+
+        Map<String, Object> report = new Resurrector(new Resurrector.Options(cap.resolve("vmcore"), out, null, null, null,
+                Planner.Config.defaults()), s -> { }).run();
+        assertEquals("complete", report.get("status"));
+        Map<Long, Map<String, Object>> procs = ((List<Object>) report.get("processes")).stream()
+                .map(o -> (Map<String, Object>) o).collect(Collectors.toMap(p -> (Long) p.get("pid"), p -> p));
+        for (Object pid : workloads.values()) {
+            assertTrue(procs.containsKey(((Number) pid).longValue()), "report lists workload pid " + pid);
+        }
+        assertFalse((Boolean) procs.get(1L).get("resurrect")); // init
+        long shell = ((Number) workloads.get("shell-loop")).longValue();
+        Map<String, Object> sh = procs.get(shell);
+        assertEquals(true, sh.get("resurrect"), String.valueOf(sh.get("reason")));
+        assertEquals(shell, sh.get("tree"));
+        long mt = ((Number) workloads.get("mtworker")).longValue();
+        assertTrue(String.valueOf(procs.get(mt).get("reason")).contains("SysV"), String.valueOf(procs.get(mt).get("reason")));
+        assertEquals(1, ((List<Object>) report.get("faulty_tids")).size());
+
+        Path set = out.resolve(String.valueOf(shell));
+        assertTrue(Files.exists(set.resolve(SetManifest.FILE)));
+        ImageSet read = new ImageReader(XsaveLayout.INTEL_AVX512).read(set);
+        ProcessImage root = read.processes().get(0);
+        assertEquals(shell, root.pid());
+        assertEquals("sh", root.comm());
+        assertFalse(root.mm().vmas().isEmpty());
+        assertNotNull(root.fs().cwd());
+        assertTrue(root.fds().stream().anyMatch(f -> f.fd() == 1 && f.file().path().endsWith(".ow-out.log")),
+                root.fds().toString());
+        long pages = ((Number) ((Map<String, Object>) report.get("totals")).get("pages")).longValue();
+        assertTrue(pages > 0);
+    }
+}

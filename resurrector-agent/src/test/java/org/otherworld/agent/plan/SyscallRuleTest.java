@@ -1,0 +1,68 @@
+package org.otherworld.agent.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+import org.otherworld.agent.images.SyscallRestart;
+
+class SyscallRuleTest {
+    private static SyscallRestart decide(long origAx, long ax, long di, long si) {
+        return SyscallRule.decide(origAx, ax, di, si, fd -> fd == 3).action();
+    }
+
+    @Test
+    void userModeThreadsContinue() {
+        assertEquals(SyscallRestart.NONE, decide(-1, 42, 0, 0));
+        assertEquals(SyscallRestart.NONE, decide(~0x20L, 0, 0, 0)); // interrupt entry
+    }
+
+    @Test
+    void completedCallKeepsItsResult() {
+        assertEquals(SyscallRestart.NONE, decide(SyscallRule.READ, 17, 3, 0));
+        assertEquals(SyscallRestart.NONE, decide(SyscallRule.NANOSLEEP, 0, 0, 0));
+    }
+
+    @Test
+    void sleepsAndWaitsRestart() {
+        for (int nr : new int[] {SyscallRule.NANOSLEEP, SyscallRule.CLOCK_NANOSLEEP, SyscallRule.PAUSE,
+            SyscallRule.WAIT4, SyscallRule.WAITID}) {
+            assertEquals(SyscallRestart.RESTART, decide(nr, SyscallRule.MINUS_ENOSYS, 0, 0), "nr " + nr);
+        }
+        assertEquals(SyscallRestart.RESTART, decide(SyscallRule.NANOSLEEP, SyscallRule.ERESTART_RESTARTBLOCK, 0, 0));
+    }
+
+    @Test
+    void futexWaitRestartsOtherOpsAreInterrupted() {
+        assertEquals(SyscallRestart.RESTART, decide(SyscallRule.FUTEX, -38, 0x7f00, 128)); // WAIT|PRIVATE
+        assertEquals(SyscallRestart.RESTART, decide(SyscallRule.FUTEX, -38, 0x7f00, 9 | 128 | 256)); // WAIT_BITSET
+        assertEquals(SyscallRestart.EINTR, decide(SyscallRule.FUTEX, -38, 0x7f00, 6)); // LOCK_PI
+    }
+
+    @Test
+    void fileCallsRestartOnlyOnRestoredRegularFiles() {
+        assertEquals(SyscallRestart.RESTART, decide(SyscallRule.WRITE, -38, 3, 0));
+        assertEquals(SyscallRestart.RESTART, decide(SyscallRule.FSYNC, SyscallRule.ERESTARTSYS, 3, 0));
+        assertEquals(SyscallRestart.EINTR, decide(SyscallRule.READ, -38, 0, 0)); // a pipe or terminal
+        assertEquals(SyscallRestart.EINTR, decide(SyscallRule.READ, -38, 1L << 40 | 3, 0)); // not an int fd
+    }
+
+    @Test
+    void everythingElseGetsEintr() {
+        assertEquals(SyscallRestart.EINTR, decide(7 /* poll */, -38, 0, 0));
+        assertEquals(SyscallRestart.EINTR, decide(232 /* epoll_wait */, -38, 0, 0));
+        SyscallRule.Decision d = SyscallRule.decide(43 /* accept */, -38, 5, 0, fd -> true);
+        assertEquals(43, d.syscall());
+        assertEquals(SyscallRestart.EINTR, d.action());
+    }
+
+    @Test
+    void writerAppliesTheDecisionLikeTheKernel() {
+        var r = org.otherworld.agent.images.X86Regs.of(0x401002, 0x7000).withAxIp(-38, 0x401002);
+        var regs = new org.otherworld.agent.images.X86Regs(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -38, 0, 0, 0, 0, 35,
+                0x401002, 0x33, 0x246, 0x7000, 0x2b, 0, 0, 0, 0, 0, 0);
+        var restarted = SyscallRestart.RESTART.apply(regs);
+        assertEquals(0x401000, restarted.ip());
+        assertEquals(35, restarted.ax());
+        assertEquals(-4, SyscallRestart.EINTR.apply(r).ax());
+    }
+}

@@ -1,0 +1,66 @@
+package org.otherworld.agent.restore;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.otherworld.agent.files.DirtyPages.DirtyFile;
+import org.otherworld.agent.files.DirtyPages.DirtyPage;
+
+class DirtyPageWriterTest {
+    @TempDir
+    Path root;
+
+    private static byte[] page(int fill) {
+        byte[] b = new byte[4096];
+        Arrays.fill(b, (byte) fill);
+        return b;
+    }
+
+    private DirtyPageWriter writer() {
+        return new DirtyPageWriter(root, p -> page((int) p.index() + 1), false);
+    }
+
+    @Test
+    void writesPagesAtTheirOffsetsAndTruncatesToSize() throws Exception {
+        Files.createDirectories(root.resolve("data"));
+        Path f = root.resolve("data/file");
+        Files.write(f, new byte[20000]); // on disk: longer than the dead kernel's i_size, all zeros
+        DirtyFile df = new DirtyFile(0, "ext4", true, 0, 12, "/data/file", 3 * 4096 + 100,
+                List.of(new DirtyPage(0, 0, 4096), new DirtyPage(3, 0, 4096), new DirtyPage(9, 0, 4096)));
+        DirtyPageWriter.Result r = writer().write(List.of(df));
+        assertEquals(1, r.filesWritten());
+        assertEquals(2, r.pagesWritten()); // page 9 lies beyond i_size
+        assertEquals(4096 + 100, r.bytesWritten());
+        byte[] got = Files.readAllBytes(f);
+        assertEquals(3 * 4096 + 100, got.length);
+        assertEquals(1, got[0]);
+        assertEquals(0, got[4096]); // untouched on-disk page
+        assertEquals(4, got[3 * 4096]);
+        assertEquals(4, got[3 * 4096 + 99]);
+    }
+
+    @Test
+    void extendsAShortFileAndSkipsVolatileOnes() throws Exception {
+        Files.createDirectories(root.resolve("data"));
+        DirtyFile grow = new DirtyFile(0, "ext4", true, 0, 13, "/data/new", 2 * 4096 + 10,
+                List.of(new DirtyPage(0, 0, 4096)));
+        DirtyFile tmp = new DirtyFile(0, "tmpfs", false, 0, 14, "/data/tmpfile", 10, List.of(new DirtyPage(0, 0, 4096)));
+        DirtyFile noDir = new DirtyFile(0, "ext4", true, 0, 15, "/gone/x", 10, List.of(new DirtyPage(0, 0, 4096)));
+        DirtyPageWriter.Result r = writer().write(List.of(grow, tmp, noDir));
+        assertEquals(1, r.filesWritten());
+        assertEquals(2, r.files().size()); // the tmpfs file is not even attempted
+        assertNotNull(r.files().get(1).error());
+        byte[] got = Files.readAllBytes(root.resolve("data/new"));
+        assertEquals(2 * 4096 + 10, got.length);
+        assertArrayEquals(page(1), Arrays.copyOf(got, 4096));
+        assertEquals(0, got[2 * 4096 + 9]);
+        assertEquals(false, Files.exists(root.resolve("data/tmpfile")));
+    }
+}
