@@ -36,6 +36,9 @@ public final class Capture {
     public record Options(Path out, int memoryMiB, String accel, Fault fault, List<Workload> workloads) {
     }
 
+    /** A file written right before the crash and never synced: its pages are dirty in the vmcore. */
+    public static final String DIRTY_FILE = "/data/capture/dirty.bin";
+
     private final Workspace ws;
     private final Consumer<String> log;
 
@@ -68,6 +71,10 @@ public final class Capture {
             log.accept("recording ground truth (workloads stopped)");
             g.console().check("mkdir -p /data/capture && /opt/ow/guest/groundtruth.sh /data/capture/groundtruth.json" + groups,
                     Duration.ofSeconds(300));
+            // data written just before the crash, still only in the page cache (no sync after it):
+            // the agent must find it among the dirty pages
+            String dirty = g.console().check("dd if=/dev/urandom of=" + DIRTY_FILE + " bs=4096 count=8 2>/dev/null && "
+                    + "sha256sum " + DIRTY_FILE + " | cut -d' ' -f1", Duration.ofSeconds(60)).strip();
             tl.mark("crash");
             log.accept("crashing the kernel: " + o.fault().label());
             g.console().send(o.fault().command());
@@ -106,6 +113,7 @@ public final class Capture {
             Map<String, Object> wl = new LinkedHashMap<>();
             pids.forEach((k, v) -> wl.put(k, (long) v));
             meta.put("workloads", wl);
+            meta.put("dirty_file", Map.of("path", DIRTY_FILE, "size", 8L * 4096, "sha256", dirty));
             meta.put("timeline_ms", tl.events());
             Files.writeString(o.out().resolve("capture.json"), Json.write(meta));
             log.accept(String.format("capture complete: %s (%d MB vmcore)", o.out(), bytes >> 20));

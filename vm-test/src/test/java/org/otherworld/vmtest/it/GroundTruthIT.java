@@ -9,6 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import org.otherworld.agent.files.DirtyPages;
+import org.otherworld.agent.files.FilesContext;
 import org.otherworld.agent.json.Json;
 import org.otherworld.agent.kernel.DeadKernel;
 import org.otherworld.agent.live.CaptureStore;
@@ -31,6 +35,26 @@ import org.otherworld.vmtest.trial.Workload;
  * The capture is made when none exists for the current guest, and kept in the capture store.
  */
 class GroundTruthIT {
+    /** The file written without sync right before the crash is found dirty, whole and with its content. */
+    @SuppressWarnings("unchecked")
+    static void checkDirtyFile(DeadKernel k, Map<String, Object> meta) throws Exception {
+        Map<String, Object> want = (Map<String, Object>) meta.get("dirty_file");
+        DirtyPages dp = new DirtyPages(FilesContext.of(k));
+        DirtyPages.Result r = dp.scan();
+        DirtyPages.DirtyFile f = r.persistent().stream().filter(x -> want.get("path").equals(x.path())).findFirst()
+                .orElseThrow(() -> new AssertionError(want.get("path") + " not among the dirty files "
+                        + r.files().stream().map(DirtyPages.DirtyFile::path).toList()));
+        assertEquals(((Number) want.get("size")).longValue(), f.size());
+        byte[] content = new byte[(int) f.size()];
+        for (DirtyPages.DirtyPage p : f.pages()) {
+            byte[] b = dp.read(p);
+            System.arraycopy(b, 0, content, (int) p.fileOffset(), (int) Math.min(b.length, f.size() - p.fileOffset()));
+        }
+        assertEquals(f.size() / 4096, f.pages().size(), "every page of the file is dirty");
+        assertEquals(want.get("sha256"), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)));
+        System.out.printf("dirty file %s: %d pages found dirty, content equal%n", f.path(), f.pages().size());
+    }
+
     @Test
     void everythingReadFromTheVmcoreEqualsTheGroundTruth() throws Exception {
         Workspace ws = VmAvailability.workspace();
@@ -77,6 +101,7 @@ class GroundTruthIT {
                         ((List<?>) p.get("fds")).size(), ((List<?>) p.get("pages")).size());
             }
             assertEquals(List.of(), diffs);
+            checkDirtyFile(k, meta);
             assertTrue((t2 - t0) / 1e9 < 10, "opening and extracting a 1 GiB capture must take under 10 s");
         }
     }
