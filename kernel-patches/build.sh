@@ -141,7 +141,7 @@ patched_copy() {
 	while read -r p; do
 		case "$p" in '' | '#'*) continue ;; esac
 		[ -f "$HERE/$p" ] || die "series names a missing patch: $p"
-		patch -d "$dest" -p1 -s --forward --no-backup-if-mismatch < "$HERE/$p" ||
+		patch -d "$dest" -p1 -s --forward --fuzz=0 --no-backup-if-mismatch < "$HERE/$p" ||
 			die "patch $p does not apply to $SRC_PKG $SRC_VERSION"
 	done < "$SERIES"
 }

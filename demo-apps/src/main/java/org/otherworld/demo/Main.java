@@ -9,7 +9,8 @@ public final class Main {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: Main <counter> [args]");
+            System.err.println("usage: Main counter|kvstore|kvstore-client|kvstore-check|sessions|sessions-client"
+                    + "|sessions-check|journal|journal-check [args]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);

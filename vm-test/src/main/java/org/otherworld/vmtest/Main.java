@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 /** {@code vm-test}: the VM trial harness (fronted by {@code ./otherworld}). */
 @Command(name = "vm-test", mixinStandardHelpOptions = true, version = "otherworld vm-test 0.1",
         description = "Boot, crash and resurrect real Linux guests under QEMU.",
-        subcommands = {Main.BuildGuest.class, Main.CaptureCmd.class, Main.TrialCmd.class, Main.CriuReferenceCmd.class})
+        subcommands = {Main.BuildGuest.class, Main.CaptureCmd.class, Main.TrialCmd.class, Main.CriuReferenceCmd.class,
+                Main.CampaignCmd.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -57,7 +58,11 @@ public final class Main implements Runnable {
         boolean noDemos;
 
         List<Workload> workloads() {
-            List<Workload> all = new ArrayList<>(noDemos ? List.of() : Workload.demos());
+            List<Workload> all = new ArrayList<>();
+            if (!noDemos) {
+                all.addAll(Workload.demos());
+                all.addAll(Workload.sdkDemos());
+            }
             for (String w : workloads) {
                 int eq = w.indexOf('=');
                 if (eq <= 0) {
@@ -127,6 +132,44 @@ public final class Main implements Runnable {
                     Fault.parse(fault), workloads(), keepDisks));
             progress("report: " + out.resolve("report.json"));
             return "pass".equals(r.get("verdict")) ? 0 : 1;
+        }
+    }
+
+    @Command(name = "campaign", description = "Fault-injection campaign: many trials with seeded faults; results.jsonl, report.md, outcomes.png.")
+    static final class CampaignCmd implements Callable<Integer> {
+        @Option(names = "--runs", defaultValue = "14", description = "Number of runs (default ${DEFAULT-VALUE}).")
+        int runs;
+        @Option(names = "--types", split = ",", description = "Fault types, comma-separated, or all (default): "
+                + "stack, branch, insn, regflip, randwrite, null, deadlock, offbyone, overrun, gdb-reg, gdb-mem, softlockup, hardlockup, hung.")
+        List<String> types = new ArrayList<>();
+        @Option(names = "--seed", defaultValue = "1", description = "Campaign seed (default ${DEFAULT-VALUE}).")
+        long seed;
+        @Option(names = "--parallel", defaultValue = "1", description = "Guests at a time (default ${DEFAULT-VALUE}).")
+        int parallel;
+        @Option(names = "--run-timeout", defaultValue = "900", description = "Bound on one run in seconds (default ${DEFAULT-VALUE}).")
+        long runTimeoutSeconds;
+        @Option(names = "--out", defaultValue = "out/campaign", description = "Campaign directory (default ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--report-only", description = "Only regenerate report.md and the chart from results.jsonl.")
+        boolean reportOnly;
+        @Option(names = "--accel", defaultValue = "${env:OTHERWORLD_ACCEL:-auto}", description = "kvm, tcg or auto (default ${DEFAULT-VALUE}).")
+        String accel;
+        @Option(names = "--memory", defaultValue = "1024", description = "Guest memory in MiB (default ${DEFAULT-VALUE}).")
+        int memoryMiB;
+
+        @Override
+        public Integer call() {
+            org.otherworld.vmtest.campaign.Campaign.Options o = new org.otherworld.vmtest.campaign.Campaign.Options(out, runs,
+                    org.otherworld.vmtest.campaign.FaultType.parseList(types), seed, parallel,
+                    java.time.Duration.ofSeconds(runTimeoutSeconds), memoryMiB, accel, Workload.demos());
+            org.otherworld.vmtest.campaign.Campaign c = new org.otherworld.vmtest.campaign.Campaign(Workspace.detect(), Main::progress);
+            if (reportOnly) {
+                c.writeReport(o, new org.otherworld.vmtest.campaign.ResultsFile(out.resolve("results.jsonl")));
+            } else {
+                c.run(o);
+            }
+            progress("report: " + out.resolve("report.md"));
+            return 0;
         }
     }
 }

@@ -157,6 +157,11 @@ public final class Restorer {
         }
         r.put("error", error);
         log.accept("set " + s.root() + ": " + (ok ? "restored in " + ms + " ms" : error));
+        if (!ok) {
+            for (String l : criuLogTail(s.dir(), 25)) {
+                log.accept("  criu| " + l);
+            }
+        }
         List<Object> procs = new ArrayList<>();
         int delivered = 0;
         for (ImageSetEntry.Member m : s.processes()) {
@@ -216,7 +221,10 @@ public final class Restorer {
         }
     }
 
-    /** The most telling lines of criu's log ("Error" lines), or its output's last line. */
+    /** criu "Error" lines that come from its feature probes at start-up, not from the restore itself. */
+    static final List<String> BENIGN = List.of("util.c:642", "tun.c:", "kerndat", "Unable to create tun");
+
+    /** The most telling lines of criu's log: its last non-probe "Error" lines, or its output's last line. */
     static String criuError(Path dir) {
         for (String name : List.of(CRIU_LOG, CRIU_OUT)) {
             Path f = dir.resolve(name);
@@ -225,9 +233,10 @@ public final class Restorer {
                     continue;
                 }
                 List<String> lines = Files.readAllLines(f, StandardCharsets.ISO_8859_1);
-                List<String> errs = lines.stream().filter(l -> l.contains("Error") || l.contains("error")).toList();
+                List<String> errs = lines.stream().filter(l -> l.contains("Error") || l.contains("error"))
+                        .filter(l -> BENIGN.stream().noneMatch(l::contains)).toList();
                 if (!errs.isEmpty()) {
-                    return String.join(" | ", errs.subList(0, Math.min(3, errs.size())));
+                    return String.join(" | ", errs.subList(Math.max(0, errs.size() - 3), errs.size()));
                 }
                 if (!lines.isEmpty()) {
                     return lines.get(lines.size() - 1);
@@ -237,5 +246,15 @@ public final class Restorer {
             }
         }
         return "no log";
+    }
+
+    /** The last {@code n} lines of criu's log, for the console. */
+    static List<String> criuLogTail(Path dir, int n) {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve(CRIU_LOG), StandardCharsets.ISO_8859_1);
+            return lines.subList(Math.max(0, lines.size() - n), lines.size());
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 }

@@ -36,7 +36,7 @@ public final class GuestBuilder {
             "kexec-tools", List.of("/sbin/kexec"),
             "criu", List.of("/usr/sbin/criu"));
     /** Java modules of the guest runtime. */
-    public static final String JAVA_MODULES = "java.base,java.logging,java.management,jdk.unsupported,jdk.httpserver";
+    public static final String JAVA_MODULES = "java.base,java.logging,java.management,java.net.http,jdk.unsupported,jdk.httpserver";
 
     private final Workspace ws;
     private final Consumer<String> log;

@@ -29,10 +29,51 @@ import org.otherworld.vmtest.vm.Timeline;
  * and the verdict is then "fail": nothing is claimed that was not seen.
  */
 public final class Trial {
-    /** What to run. */
+    /**
+     * What to run. {@code injection} (may be null) replaces {@code fault} (then may be null) with a
+     * campaign's fault: see {@link Injection}.
+     */
     public record Options(Path out, int memoryMiB, String accel, Fault fault, List<Workload> workloads,
-                          boolean keepDisks) {
+                          boolean keepDisks, Injection injection) {
+        public Options(Path out, int memoryMiB, String accel, Fault fault, List<Workload> workloads, boolean keepDisks) {
+            this(out, memoryMiB, accel, fault, workloads, keepDisks, null);
+        }
+
+        String faultLabel() {
+            return injection != null ? injection.label() : fault.label();
+        }
+
+        String faultCommand() {
+            return injection != null ? injection.command() : fault.command();
+        }
     }
+
+    /**
+     * Extension point for fault campaigns: a fault given as a label and a console command (which may
+     * return), extra QEMU arguments for the guest, an optional bound within which the fault must show
+     * (a panic, an oops or a lockup report on the console; without one the trial checks whether the
+     * guest and its workloads are still fine, recorded as {@code no_panic_check} in the report), and an
+     * optional action run on the host on its own thread from the moment the command is sent until the
+     * fault shows or the bound ends (it is then interrupted).
+     */
+    public record Injection(String label, String command, List<String> qemuArgs, Duration manifestBound,
+                            HostAction hostAction) {
+        public Injection {
+            qemuArgs = qemuArgs == null ? List.of() : List.copyOf(qemuArgs);
+        }
+    }
+
+    /** A host-side fault action (e.g. bit flips through QEMU's gdb stub); must end when interrupted. */
+    @FunctionalInterface
+    public interface HostAction {
+        void run(SerialConsole console) throws Exception;
+    }
+
+    /** Console text showing that an injected fault manifested (a panic or a detector's report). */
+    static final Pattern MANIFESTED = Pattern.compile("Kernel panic|Oops: |BUG: |general protection fault"
+            + "|watchdog: |blocked for more than|elfcorehdr=|OW-CRASH kernel-up");
+    /** Console text showing that the kernel really panicked (with panic_on_oops=1 an oops goes to kdump). */
+    static final Pattern PANICKED = Pattern.compile("Kernel panic|Oops: |elfcorehdr=|OW-CRASH kernel-up");
 
     static final Duration CRASH_KERNEL_TIMEOUT = Duration.ofSeconds(180);
     static final Duration AGENT_TIMEOUT = Duration.ofSeconds(600);
@@ -53,7 +94,7 @@ public final class Trial {
         Map<String, Object> report = new LinkedHashMap<>();
         GuestImage img = new GuestBuilder(ws, log).build();
         report.put("kernel", img.kernelRelease());
-        report.put("fault", o.fault().label());
+        report.put("fault", o.faultLabel());
         Map<String, Path> files = Workload.dataFiles(o.workloads());
         Map<String, Integer> pids = new LinkedHashMap<>();
         Map<String, String> cmdlines = new LinkedHashMap<>();
@@ -67,7 +108,10 @@ public final class Trial {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Guest.Options go = new Guest.Options(o.memoryMiB(), 2, "resurrect", files, 0, null);
+        Guest.Options go = new Guest.Options(o.memoryMiB(), 2, "resurrect", files, 0, null,
+                o.injection() == null ? List.of() : o.injection().qemuArgs());
+        Thread hostAction = null;
+        List<String> hostErrors = java.util.Collections.synchronizedList(new ArrayList<>());
         try (Guest g = new Guest(img, o.out(), go, tl, log)) {
             Accelerator accel = Accelerator.choose(o.accel(), g.spec(), ws.cache(), o.out(), log);
             report.put("accel", accel.label());
@@ -97,13 +141,28 @@ public final class Trial {
             log.accept("pre-crash state: " + pre);
 
             tl.mark("crash");
-            log.accept("crashing the kernel: " + o.fault().label());
-            c.send(o.fault().command());
+            log.accept("crashing the kernel: " + o.faultLabel());
+            int sentAt = c.all().length();
+            c.send(o.faultCommand());
+            hostAction = startHostAction(o.injection(), c, hostErrors);
+            if (o.injection() != null && o.injection().manifestBound() != null
+                    && !manifested(c, sentAt, o.injection().manifestBound())) {
+                stop(hostAction);
+                notes.add("the fault did not manifest: no panic, oops or lockup report within "
+                        + o.injection().manifestBound().toSeconds() + " s");
+                report.put("no_panic_check", noPanicCheck(c, o.workloads(), pids, cmdlines, pre));
+                throw new PhaseFailed();
+            }
             try {
                 c.waitFor("OW-CRASH kernel-up", CRASH_KERNEL_TIMEOUT);
                 tl.mark("crash-kernel");
+                stop(hostAction);
             } catch (SerialConsole.TimeoutException e) {
                 notes.add("the crash kernel did not start within " + CRASH_KERNEL_TIMEOUT.toSeconds() + " s");
+                if (o.injection() != null && !PANICKED.matcher(c.all().substring(Math.min(sentAt, c.all().length()))).find()) {
+                    stop(hostAction);
+                    report.put("no_panic_check", noPanicCheck(c, o.workloads(), pids, cmdlines, pre));
+                }
                 throw new PhaseFailed();
             }
             c.waitFor("OW-CRASH agent-start", Duration.ofSeconds(120));
@@ -152,6 +211,8 @@ public final class Trial {
             notes.add("trial aborted: " + e.getMessage().split("\n")[0]);
             log.accept("trial aborted: " + e.getMessage());
         }
+        stop(hostAction);
+        notes.addAll(hostErrors);
         if (!o.keepDisks()) {
             try {
                 Files.deleteIfExists(o.out().resolve("data.img"));
@@ -194,6 +255,81 @@ public final class Trial {
         PhaseFailed() {
             super(null, null, false, false);
         }
+    }
+
+    private Thread startHostAction(Injection inj, SerialConsole c, List<String> errors) {
+        if (inj == null || inj.hostAction() == null) {
+            return null;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                inj.hostAction().run(c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                errors.add("host-side injector failed: " + String.valueOf(e.getMessage()).split("\n")[0]);
+            }
+        }, "host-injector");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void stop(Thread t) {
+        if (t != null && t.isAlive()) {
+            t.interrupt();
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Whether the console shows, after {@code from}, that the fault manifested, within {@code bound}. */
+    private static boolean manifested(SerialConsole c, int from, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (true) {
+            String all = c.all();
+            if (MANIFESTED.matcher(all).region(Math.min(from, all.length()), all.length()).find()) {
+                return true;
+            }
+            if (System.nanoTime() > deadline || c.closed()) {
+                return false;
+            }
+            WorkloadRunner.sleep(500);
+        }
+    }
+
+    /** After a fault that did not panic: does the guest answer, and do its workloads still pass? */
+    private Map<String, Object> noPanicCheck(SerialConsole c, List<Workload> workloads, Map<String, Integer> pids,
+                                             Map<String, String> cmdlines, Map<String, String> pre) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> live = new LinkedHashMap<>();
+        boolean responsive;
+        try {
+            c.check("true", Duration.ofSeconds(30));
+            responsive = true;
+            checkWorkloads(c, workloads, pids, cmdlines, pre, live);
+        } catch (RuntimeException e) {
+            responsive = false;
+            r.put("error", String.valueOf(e.getMessage()).split("\n")[0]);
+        }
+        boolean ok = responsive && !live.isEmpty() && live.values().stream()
+                .allMatch(w -> "pass".equals(w.get("state_check")) && Boolean.TRUE.equals(w.get("resurrected")));
+        List<Object> ws = new ArrayList<>();
+        live.forEach((name, w) -> {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", name);
+            e.put("running", w.get("resurrected"));
+            e.put("state_check", w.get("state_check"));
+            e.put("detail", w.get("detail"));
+            ws.add(e);
+        });
+        r.put("responsive", responsive);
+        r.put("workloads_ok", ok);
+        r.put("workloads", ws);
+        return r;
     }
 
     private static String agentMessage(String console) {

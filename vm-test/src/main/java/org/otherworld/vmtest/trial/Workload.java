@@ -41,8 +41,13 @@ public record Workload(String name, String dir, String command, String ready, St
     }
 
     static final String DEMOS = "/opt/ow/lib/otherworld-demos.jar";
+    /**
+     * How the demo JVMs run: no perf-data file (a shared mapping on tmpfs), a bounded heap, the SDK's
+     * state and JNA's native stub on the persistent disk (the initramfs root is gone after a crash).
+     */
     static final String JAVA = "java -XX:-UsePerfData -XX:+UseSerialGC -Xmx32m -Xss512k"
-            + " -Dotherworld.state.dir=/data/otherworld/state";
+            + " -Dotherworld.state.dir=/data/otherworld/state -Djna.tmpdir=/data/otherworld/jna";
+    static final String DEMO = JAVA + " -cp " + DEMOS + " org.otherworld.demo.Main ";
 
     /** The harness's own demo workloads. */
     public static List<Workload> demos() {
@@ -54,8 +59,29 @@ public record Workload(String name, String dir, String command, String ready, St
                         "exec /opt/ow/bin/mtworker run /data/work/mtworker",
                         "test -s mtworker.log", null, "/opt/ow/bin/mtworker check /data/work/mtworker", null),
                 new Workload("jvm-counter", "/data/work/jvm-counter",
-                        "exec " + JAVA + " -cp " + DEMOS + " org.otherworld.demo.Main counter /data/work/jvm-counter/count 200",
+                        "exec " + DEMO + "counter /data/work/jvm-counter/count 200",
                         "test -s count", "cat count", "/opt/ow/guest/counter-check.sh count $PRE", null));
+    }
+
+    /**
+     * The crash-procedure demo applications (issue 5): journal (no procedure, resurrected
+     * transparently), sessions (procedure: reopen the listening socket, continue) and kvstore
+     * (procedure: save, restart in place). Their clients record what was acknowledged before the
+     * crash; their checks prove nothing acknowledged was lost.
+     */
+    public static List<Workload> sdkDemos() {
+        return List.of(
+                new Workload("journal", "/data/work/journal",
+                        "exec " + DEMO + "journal /data/work/journal 100",
+                        "test -s status.txt", null, DEMO + "journal-check /data/work/journal", null),
+                new Workload("sessions", "/data/work/sessions",
+                        "exec " + DEMO + "sessions 8080 /data/work/sessions",
+                        "test -s acked.txt || " + DEMO + "sessions-client 127.0.0.1:8080 20 /data/work/sessions/acked.txt",
+                        null, DEMO + "sessions-check 127.0.0.1:8080 /data/work/sessions/acked.txt", null),
+                new Workload("kvstore", "/data/work/kvstore",
+                        "exec " + DEMO + "kvstore 7070 /data/work/kvstore",
+                        "test -s acked.txt || " + DEMO + "kvstore-client 127.0.0.1:7070 50 /data/work/kvstore/acked.txt",
+                        null, DEMO + "kvstore-check 127.0.0.1:7070 /data/work/kvstore/acked.txt", null));
     }
 
     /** A user workload: HOSTDIR copied to /data/workloads/NAME, its ./start run there, its ./check after. */

@@ -32,9 +32,18 @@ public final class Guest implements AutoCloseable {
     private final Timeline timeline;
     private QemuVm vm;
 
-    /** Options of a run's machine. */
+    /** Options of a run's machine; {@code qemuArgs} are appended to QEMU's command line (may be empty). */
     public record Options(int memoryMiB, int cpus, String crashMode, Map<String, Path> dataFiles, int extraDiskMiB,
-                          String extraCmdline) {
+                          String extraCmdline, List<String> qemuArgs) {
+        public Options {
+            qemuArgs = qemuArgs == null ? List.of() : List.copyOf(qemuArgs);
+        }
+
+        /** Without extra QEMU arguments. */
+        public Options(int memoryMiB, int cpus, String crashMode, Map<String, Path> dataFiles, int extraDiskMiB,
+                       String extraCmdline) {
+            this(memoryMiB, cpus, crashMode, dataFiles, extraDiskMiB, extraCmdline, List.of());
+        }
     }
 
     private final Options options;
@@ -87,7 +96,7 @@ public final class Guest implements AutoCloseable {
     }
 
     public VmSpec spec() {
-        return new VmSpec(image.vmlinuz(), image.initrd(), cmdline(), disks, memoryMiB, options.cpus());
+        return new VmSpec(image.vmlinuz(), image.initrd(), cmdline(), disks, memoryMiB, options.cpus(), options.qemuArgs());
     }
 
     /** Boots and waits until the guest's console shell is ready and kdump is armed. */

@@ -31,6 +31,7 @@ public final class QemuVm implements AutoCloseable {
         for (Path d : spec.disks()) {
             cmd.addAll(List.of("-drive", "file=" + d + ",format=raw,if=virtio,cache=unsafe"));
         }
+        cmd.addAll(spec.extraArgs());
         return cmd;
     }
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class WorkloadTest {
     @Test
     void everyWorkloadRunsInItsOwnSessionAndRecordsItsPid() {
-        for (Workload w : Workload.demos()) {
+        for (Workload w : java.util.stream.Stream.concat(Workload.demos().stream(), Workload.sdkDemos().stream()).toList()) {
             String s = w.startCommand();
             assertTrue(s.contains("setsid sh -c 'echo $$ > .ow-pid;"), s);
             assertTrue(s.endsWith("&)"), s);
