@@ -234,9 +234,10 @@ public final class Trial {
             r.putIfAbsent("unrestored", List.of());
             r.putIfAbsent("state_check", "fail");
             r.putIfAbsent("detail", mainKernelBack ? "not checked" : "the trial did not get back to a main kernel");
+            fromAgent(agentReport, r);
             Map<String, Object> ordered = new LinkedHashMap<>();
             for (String k : List.of("name", "pid", "session_pids", "resurrected", "crash_procedure", "unrestored",
-                    "state_check", "detail")) {
+                    "state_check", "detail", "agent_decision")) {
                 ordered.put(k, r.get(k));
             }
             allPass &= "pass".equals(r.get("state_check")) && Boolean.TRUE.equals(r.get("resurrected"));
@@ -249,6 +250,27 @@ public final class Trial {
         report.put("verdict", allPass ? "pass" : "fail");
         write(o.out(), report);
         return report;
+    }
+
+    /**
+     * What the agent decided for a workload's main process: whether it registered a crash procedure,
+     * its unrestored resources, and why it was or was not resurrected.
+     */
+    @SuppressWarnings("unchecked")
+    static void fromAgent(Map<String, Object> agentReport, Map<String, Object> r) {
+        if (agentReport == null || r.get("pid") == null || !(agentReport.get("processes") instanceof List<?> ps)) {
+            return;
+        }
+        for (Object o : ps) {
+            Map<String, Object> p = (Map<String, Object>) o;
+            if (p.get("pid") instanceof Number n && n.longValue() == ((Number) r.get("pid")).longValue()) {
+                r.put("crash_procedure", p.get("crash_procedure"));
+                r.put("unrestored", p.getOrDefault("unrestored", List.of()));
+                r.put("agent_decision", (Boolean.TRUE.equals(p.get("resurrect")) ? "resurrect" : "not resurrected")
+                        + (p.get("reason") == null ? "" : ": " + p.get("reason")));
+                return;
+            }
+        }
     }
 
     private static final class PhaseFailed extends RuntimeException {

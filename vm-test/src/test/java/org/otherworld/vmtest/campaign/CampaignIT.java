@@ -1,0 +1,87 @@
+package org.otherworld.vmtest.campaign;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.otherworld.vmtest.Workspace;
+import org.otherworld.vmtest.trial.Workload;
+
+/**
+ * A three-run campaign on real guests: a module fault (NULL argument in vfs_write), a register bit
+ * flip through the gdb stub, and a hung task. Each run must get its fault injected and be classified;
+ * a rerun must resume (run nothing). Skipped, saying why, where QEMU or gdb cannot run (same rules as
+ * the other VM tests; OTHERWORLD_SKIP_VM=1 skips on purpose).
+ */
+class CampaignIT {
+    static String whyNot() {
+        List<String> why = new ArrayList<>();
+        if ("1".equals(System.getenv("OTHERWORLD_SKIP_VM"))) {
+            why.add("OTHERWORLD_SKIP_VM=1");
+        }
+        for (String tool : List.of("/usr/bin/qemu-system-x86_64", "/usr/sbin/criu", "/sbin/kexec", "/bin/busybox",
+                "/usr/sbin/mke2fs", "/usr/sbin/debugfs", "/usr/bin/apt-get", "/usr/bin/gdb")) {
+            if (!Files.isExecutable(Path.of(tool))) {
+                why.add(tool + " is missing (./otherworld setup installs it)");
+            }
+        }
+        return why.isEmpty() ? null : String.join("; ", why);
+    }
+
+    static Workspace workspace() {
+        String why = whyNot();
+        if (why != null) {
+            System.err.println("SKIPPED VM test: " + why);
+        }
+        Assumptions.assumeTrue(why == null, () -> "VM tests skipped: " + why);
+        Workspace ws = Workspace.detect();
+        for (Path jar : List.of(ws.home().resolve("resurrector-agent/target/otherworld-agent.jar"),
+                ws.home().resolve("demo-apps/target/otherworld-demos.jar"))) {
+            Assumptions.assumeTrue(Files.isRegularFile(jar), () -> "VM tests need " + jar + " (run mvn package or mvn verify)");
+        }
+        return ws;
+    }
+
+    @Test
+    void threeInjectorsAreRunClassifiedAndResumable(@TempDir Path tmp) throws Exception {
+        Workspace ws = workspace();
+        Campaign.Options o = new Campaign.Options(tmp, 3, List.of(FaultType.NULL, FaultType.GDB_REG, FaultType.HUNG), 11, 1,
+                Duration.ofMinutes(5), 1024, System.getenv().getOrDefault("OTHERWORLD_ACCEL", "auto"), Workload.demos());
+        List<Map<String, Object>> recs = new Campaign(ws, System.out::println).run(o);
+        assertEquals(3, recs.size());
+        for (Map<String, Object> r : recs) {
+            assertNotEquals(Outcome.INVALID.name(), r.get("outcome"), "run " + r.get("run_id") + " never injected its fault: " + r);
+            Path ev = tmp.resolve(String.valueOf(r.get("evidence")));
+            assertTrue(Files.isRegularFile(ev.resolve("console.log")), "evidence kept for " + r.get("run_id"));
+            assertTrue(Files.isRegularFile(ev.resolve("report.json")), "report kept for " + r.get("run_id"));
+        }
+        // the module fired its seeded perturbation in the probed write path
+        String con = Files.readString(tmp.resolve("runs/r0000-null/console.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(con.contains("ow_fault: armed 'null' seed=" + recs.get(0).get("seed")), "module armed");
+        assertTrue(con.contains("ow_fault: firing 'null'"), "module fired");
+        // the gdb injector reached the guest's stub
+        String inj = Files.readString(tmp.resolve("runs/r0001-gdb-reg/injection.log"));
+        assertTrue(inj.contains(" rip "), inj);
+        // a hung task is always detected: the run manifested
+        assertTrue(Outcome.parse(String.valueOf(recs.get(2).get("outcome"))).manifested(), recs.get(2).toString());
+        assertNotNull(ImageIO.read(tmp.resolve(CampaignReport.CHART).toFile()));
+        assertTrue(Files.readString(tmp.resolve("report.md")).contains("| hung |"));
+
+        // resuming runs nothing
+        long t0 = System.nanoTime();
+        assertEquals(3, new Campaign(ws, System.out::println).run(o).size());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 20, "a finished campaign resumes without running guests");
+        assertEquals(3, Files.readAllLines(tmp.resolve("results.jsonl")).size());
+    }
+}
