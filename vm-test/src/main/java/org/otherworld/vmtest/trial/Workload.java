@@ -55,9 +55,12 @@ public record Workload(String name, String dir, String command, String ready, St
                 new Workload("shell-loop", "/data/work/shell-loop",
                         "i=0; while :; do i=$((i+1)); echo $i > count.tmp; mv count.tmp count; sleep 0.2; done",
                         "test -s count", "cat count", "/opt/ow/guest/counter-check.sh count $PRE", null),
+                // in an IPC namespace of its own: CRIU restores SysV shared memory only together
+                // with its IPC namespace, never into the host's (see docs/resurrection.md)
                 new Workload("mtworker", "/data/work/mtworker",
-                        "exec /opt/ow/bin/mtworker run /data/work/mtworker",
-                        "test -s mtworker.log", null, "/opt/ow/bin/mtworker check /data/work/mtworker", null),
+                        "exec unshare -i /opt/ow/bin/mtworker run /data/work/mtworker",
+                        "test -s mtworker.log", null,
+                        "nsenter -t $(cat .ow-pid) -i /opt/ow/bin/mtworker check /data/work/mtworker", null),
                 new Workload("jvm-counter", "/data/work/jvm-counter",
                         "exec " + DEMO + "counter /data/work/jvm-counter/count 200",
                         "test -s count", "cat count", "/opt/ow/guest/counter-check.sh count $PRE", null));
