@@ -25,7 +25,7 @@
  *   regflip      wrong operand: flip one bit of one saved general register in pt_regs
  *   randwrite    write a random word at a random offset of an object reached from the arguments
  *                (struct file, its inode, its address_space or its dentry)
- *   null         NULL pointer: set a pointer argument (file or pos) to NULL
+ *   null         NULL pointer: set the file argument to NULL (vfs_write dereferences it)
  *   deadlock     missing unlock: take the file's inode->i_lock and never release it
  *   offbyone     write one byte past the end of a kmalloc'd buffer, then free it
  *   overrun      write 2..N bytes past the end of a kmalloc'd buffer, then free it
@@ -226,13 +226,9 @@ static int ow_perturb(struct pt_regs *regs, struct kprobe *p)
 		return 0;
 	}
 	case OW_NULL:
-		if (ow_below(2)) {
-			pr_emerg("ow_fault: null: file argument (di) 0x%lx -> NULL\n", regs->di);
-			regs->di = 0;
-		} else {
-			pr_emerg("ow_fault: null: pos argument (cx) 0x%lx -> NULL\n", regs->cx);
-			regs->cx = 0;
-		}
+		/* not pos: vfs_write accepts a NULL pos (stream files) and then writes at offset 0 */
+		pr_emerg("ow_fault: null: file argument (di) 0x%lx -> NULL\n", regs->di);
+		regs->di = 0;
 		return 0;
 	case OW_DEADLOCK:
 		spin_lock(&f->f_inode->i_lock);

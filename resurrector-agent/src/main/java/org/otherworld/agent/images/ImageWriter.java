@@ -8,6 +8,7 @@ import org.otherworld.agent.images.proto.FdinfoEntry;
 import org.otherworld.agent.images.proto.FileEntry;
 import org.otherworld.agent.images.proto.FsEntry;
 import org.otherworld.agent.images.proto.InventoryEntry;
+import org.otherworld.agent.images.proto.ItimerEntry;
 import org.otherworld.agent.images.proto.Lsmtype;
 import org.otherworld.agent.images.proto.MmEntry;
 import org.otherworld.agent.images.proto.PstreeEntry;
@@ -18,6 +19,7 @@ import org.otherworld.agent.images.proto.SeccompMode;
 import org.otherworld.agent.images.proto.SignalQueueEntry;
 import org.otherworld.agent.images.proto.SiginfoEntry;
 import org.otherworld.agent.images.proto.TaskCoreEntry;
+import org.otherworld.agent.images.proto.TaskTimersEntry;
 import org.otherworld.agent.images.proto.TaskKobjIdsEntry;
 import org.otherworld.agent.images.proto.TaskRlimitsEntry;
 import org.otherworld.agent.images.proto.ThreadCoreEntry;
@@ -62,6 +64,11 @@ public final class ImageWriter {
     private final XsaveLayout xsaveLayout;
 
     /** @param xsaveLayout the XSAVE layout of the machine the thread states come from */
+    private static final ItimerEntry DISARMED = ItimerEntry.newBuilder().setIsec(0).setIusec(0).setVsec(0).setVusec(0).build();
+    /** All three itimers disarmed (the process model does not read them yet). */
+    private static final TaskTimersEntry DISARMED_TIMERS = TaskTimersEntry.newBuilder().setReal(DISARMED)
+            .setVirt(DISARMED).setProf(DISARMED).build();
+
     public ImageWriter(XsaveLayout xsaveLayout) {
         this.xsaveLayout = xsaveLayout;
     }
@@ -239,7 +246,7 @@ public final class ImageWriter {
     private static TaskCoreEntry taskCore(ProcessImage p, ThreadImage leader) {
         TaskCoreEntry.Builder b = TaskCoreEntry.newBuilder().setTaskState(TASK_ALIVE).setExitCode(0)
                 .setPersonality(p.personality()).setFlags(p.taskFlags()).setBlkSigset(leader.blockedSigset())
-                .setComm(p.comm()).setChildSubreaper(false);
+                .setComm(p.comm()).setChildSubreaper(false).setTimers(DISARMED_TIMERS);
         TaskRlimitsEntry.Builder rl = TaskRlimitsEntry.newBuilder();
         p.rlimits().forEach(r -> rl.addRlimits(RlimitEntry.newBuilder().setCur(r.cur()).setMax(r.max())));
         b.setRlimits(rl);

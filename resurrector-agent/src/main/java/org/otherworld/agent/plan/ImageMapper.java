@@ -91,7 +91,7 @@ public final class ImageMapper {
         }
         MmInfo mm = p.mm();
         MmImage mmImage = new MmImage(mm.startCode(), mm.endCode(), mm.startData(), mm.endData(), mm.startStack(),
-                mm.startBrk(), mm.brk(), mm.argStart(), mm.argEnd(), mm.envStart(), mm.envEnd(), mm.savedAuxv(),
+                mm.startBrk(), mm.brk(), mm.argStart(), mm.argEnd(), mm.envStart(), mm.envEnd(), auxv(mm.savedAuxv()),
                 mm.exe(), vmas, 1);
         List<FdImage> fds = new ArrayList<>();
         Map<Long, FileImage> byStructFile = new HashMap<>();
@@ -128,6 +128,23 @@ public final class ImageMapper {
         return new ProcessImage(p.pid(), isRoot ? 0 : p.ppid(), p.pgid(), p.sid(), p.comm(), (int) p.flags(),
                 (int) p.personality(), threads, mmImage, pages, fds, new FsImage(cwd, root, Math.max(0, p.umask())),
                 actions, creds(p.cred()), rlimits, siginfos(p.sharedQueued()));
+    }
+
+    /**
+     * The auxiliary vector as /proc/PID/auxv shows it: the (type, value) pairs up to and including the
+     * AT_NULL pair. mm->saved_auxv is a fixed array with zeros after AT_NULL, and criu restore rejects a
+     * vector longer than its AT_VECTOR_SIZE ("Image corrupted").
+     */
+    static long[] auxv(long[] saved) {
+        if (saved == null) {
+            return new long[0];
+        }
+        for (int i = 0; i + 1 < saved.length; i += 2) {
+            if (saved[i] == 0) {
+                return java.util.Arrays.copyOf(saved, i + 2);
+            }
+        }
+        return saved.clone();
     }
 
     private ThreadImage thread(ThreadModel t, SyscallRestart restart) {

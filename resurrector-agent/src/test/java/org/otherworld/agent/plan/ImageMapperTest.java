@@ -19,6 +19,13 @@ import org.otherworld.agent.task.ProcessModel;
 
 class ImageMapperTest {
     @Test
+    void auxvEndsAtAtNull() {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {33, 0x7fff, 6, 4096, 0, 0},
+                ImageMapper.auxv(new long[] {33, 0x7fff, 6, 4096, 0, 0, 0, 0, 0, 0}));
+        assertEquals(0, ImageMapper.auxv(null).length);
+    }
+
+    @Test
     void mapsVmasFdsAndThreads() {
         OpenFile log = Models.file(1, FileKind.REGULAR, "/data/log", "ext4");
         OpenFile dup = new OpenFile(2, true, log.file(), log.flags(), log.fmode(), log.pos(), log.path(), log.mntId(),

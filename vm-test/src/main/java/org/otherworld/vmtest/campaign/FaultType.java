@@ -16,7 +16,7 @@ public enum FaultType {
     INSN("insn", Kind.MODULE, "deleted/changed instruction: resume 1-24 bytes past the probed address"),
     REGFLIP("regflip", Kind.MODULE, "wrong operand: flip one bit of a saved general register"),
     RANDWRITE("randwrite", Kind.MODULE, "random kernel write into the file, inode, mapping or dentry object"),
-    NULL("null", Kind.MODULE, "NULL pointer: a pointer argument of vfs_write set to NULL"),
+    NULL("null", Kind.MODULE, "NULL pointer: the file argument of vfs_write set to NULL"),
     DEADLOCK("deadlock", Kind.MODULE, "missing unlock: the file's inode->i_lock is taken and never released"),
     OFFBYONE("offbyone", Kind.MODULE, "off-by-one: one byte written past a kmalloc'd buffer"),
     OVERRUN("overrun", Kind.MODULE, "buffer overrun: 2-64 bytes written past a kmalloc'd buffer"),

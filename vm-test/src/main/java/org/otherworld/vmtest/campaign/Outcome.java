@@ -19,7 +19,7 @@ public enum Outcome {
     /** Every workload runs on with its state verified. */
     SUCCESS("successful resurrection"),
     /** The run did not get to inject its fault (the harness failed before): excluded from all rates. */
-    INVALID("invalid run (harness error before the fault)");
+    INVALID("invalid run (harness error)");
 
     private final String label;
 

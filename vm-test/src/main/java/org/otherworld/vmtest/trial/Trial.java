@@ -167,14 +167,14 @@ public final class Trial {
             }
             c.waitFor("OW-CRASH agent-start", Duration.ofSeconds(120));
             tl.mark("agent-start");
-            Matcher agent = c.waitFor("agent exit", Pattern.compile("OW-CRASH agent-exit code=(\\d+)"), AGENT_TIMEOUT);
+            Matcher agent = c.waitFor("agent exit", Pattern.compile("OW-CRASH agent-exit code=(\\d+)\\s"), AGENT_TIMEOUT);
             tl.mark("agent-exit");
             int agentCode = Integer.parseInt(agent.group(1));
             if (agentCode != 0) {
                 notes.add("the resurrector agent exited with code " + agentCode + agentMessage(c.all()));
                 missing.add("extraction");
             }
-            Matcher ho = c.waitFor("hand-over", Pattern.compile("OW-CRASH (handover-kexec|handover-\\S+.*|power-off)"),
+            Matcher ho = c.waitFor("hand-over", Pattern.compile("OW-CRASH (handover-kexec|handover-\\S+|power-off)"),
                     Duration.ofSeconds(120));
             if (!ho.group(1).equals("handover-kexec")) {
                 notes.add("no hand-over: " + ho.group(1));
@@ -191,7 +191,7 @@ public final class Trial {
             }
             c.waitFor("OW-MAIN restore-start", Duration.ofSeconds(120));
             tl.mark("restore-start");
-            Matcher rs = c.waitFor("restore exit", Pattern.compile("OW-MAIN restore-exit code=(\\d+)"), AGENT_TIMEOUT);
+            Matcher rs = c.waitFor("restore exit", Pattern.compile("OW-MAIN restore-exit code=(\\d+)\\s"), AGENT_TIMEOUT);
             tl.mark("restore-exit");
             if (!rs.group(1).equals("0")) {
                 notes.add("restore exited with code " + rs.group(1));

@@ -99,13 +99,19 @@ public final class SerialConsole implements AutoCloseable {
 
     /**
      * Waits until the output after the last consumed position matches {@code regex}; consumes up to
-     * the end of the match and returns the matcher (groups available).
+     * the end of the match and returns the matcher (groups available). Only complete lines are
+     * matched, so a pattern never sees half of a line that is still arriving (a marker cut off as
+     * "OW-CRASH handover-k" or a number as "code=1" of "code=12").
      */
     public synchronized Matcher waitFor(String what, Pattern regex, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Matcher m = regex.matcher(buffer);
-            if (m.find(consumed)) {
+            int complete = buffer.lastIndexOf("\n") + 1;
+            m.region(Math.min(consumed, complete), complete);
+            m.useAnchoringBounds(false);
+            m.useTransparentBounds(true);
+            if (m.find()) {
                 consumed = m.end();
                 return m;
             }

@@ -70,6 +70,14 @@ class SeedTest {
         assertTrue(cmd.contains("echo 1 > /proc/sys/kernel/panic_on_oops"), cmd);
         assertTrue(Injections.command(a.get(2)).endsWith("(echo softlockup > /proc/ow_fault &)"));
         assertEquals(types, FaultType.parseList(List.of("regflip,gdb-reg", "softlockup")));
+        // a gdb run opens the stub on loopback and injects from the host; the guest only gets the detectors
+        org.otherworld.vmtest.trial.Trial.Injection gdb = Injections.of(a.get(1), Path.of("/tmp"), l -> { });
+        assertEquals("-gdb", gdb.qemuArgs().get(0));
+        assertTrue(gdb.qemuArgs().get(1).matches("tcp:127\\.0\\.0\\.1:\\d+"), gdb.qemuArgs().toString());
+        assertTrue(gdb.hostAction() instanceof GdbInjector);
+        assertEquals(Injections.DETECTORS, gdb.command());
+        assertEquals(FaultType.GDB_REG.manifestBound(), gdb.manifestBound());
+        assertEquals(null, Injections.of(a.get(0), Path.of("/tmp"), l -> { }).hostAction());
         assertEquals(FaultType.values().length, FaultType.parseList(List.of()).size());
     }
 }
