@@ -1,15 +1,33 @@
 package org.otherworld.agent.images;
 
 /**
- * One open file description (file_entry + reg_file_entry in files.img). Descriptors sharing a
- * description (dup) must share the same {@code FileImage} instance: the writer assigns ids by identity.
+ * One open file description (file_entry + reg_file_entry, or unix_sk_entry for a socket, in files.img).
+ * Descriptors sharing a description (dup) must share the same {@code FileImage} instance: the writer
+ * assigns ids by identity.
  *
  * @param kind   what the path names
- * @param path   absolute path
+ * @param path   absolute path (for a socket its /proc name "socket:[INO]", informational)
  * @param flags  open(2) flags (f_flags), e.g. O_RDWR|O_APPEND|O_LARGEFILE
  * @param pos    file position
  * @param size   file size at crash time (checked by criu restore for REGULAR files)
  * @param mode   st_mode (type and permission bits); 0 if unknown
+ * @param socket the socket for {@link FileKind#UNIX_SOCKET}, else null
  */
-public record FileImage(FileKind kind, String path, int flags, long pos, long size, int mode) {
+public record FileImage(FileKind kind, String path, int flags, long pos, long size, int mode, UnixSocketImage socket) {
+    public FileImage {
+        if ((kind == FileKind.UNIX_SOCKET) != (socket != null)) {
+            throw new IllegalArgumentException("file " + path + ": kind " + kind + " and socket " + socket
+                    + " do not match");
+        }
+    }
+
+    /** A file reopened by path (no socket). */
+    public FileImage(FileKind kind, String path, int flags, long pos, long size, int mode) {
+        this(kind, path, flags, pos, size, mode, null);
+    }
+
+    /** A stateless unix socket with open flags {@code flags} (O_RDWR, O_NONBLOCK ...). */
+    public static FileImage unixSocket(UnixSocketImage socket, int flags) {
+        return new FileImage(FileKind.UNIX_SOCKET, socket.procName(), flags, 0, 0, 0, socket);
+    }
 }

@@ -1,8 +1,9 @@
 package org.otherworld.agent.images;
 
 /**
- * Kinds of open files the writer can express. All are CRIU "regular files" (FD_TYPES REG,
- * reg_file_entry): CRIU reopens them by path. Pipes, sockets, ttys, eventfds etc. are not supported yet.
+ * Kinds of open files the writer can express. All but {@link #UNIX_SOCKET} are CRIU "regular files"
+ * (FD_TYPES REG, reg_file_entry): CRIU reopens them by path. Pipes, stateful sockets, ttys, eventfds
+ * etc. are not supported.
  */
 public enum FileKind {
     /** A regular file; its size is recorded and checked by criu restore. */
@@ -10,5 +11,7 @@ public enum FileKind {
     /** A directory (also used for cwd and root). */
     DIRECTORY,
     /** A character device without special state, e.g. /dev/null, /dev/zero, /dev/urandom. */
-    CHAR_DEVICE
+    CHAR_DEVICE,
+    /** A stateless AF_UNIX socket (FD_TYPES UNIXSK, unix_sk_entry); see {@link UnixSocketImage}. */
+    UNIX_SOCKET
 }

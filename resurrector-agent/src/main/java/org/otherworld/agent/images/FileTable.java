@@ -4,6 +4,9 @@ import org.otherworld.agent.images.proto.FdTypes;
 import org.otherworld.agent.images.proto.FileEntry;
 import org.otherworld.agent.images.proto.FownEntry;
 import org.otherworld.agent.images.proto.RegFileEntry;
+import org.otherworld.agent.images.proto.SkOptsEntry;
+import org.otherworld.agent.images.proto.SkShutdown;
+import org.otherworld.agent.images.proto.UnixSkEntry;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,16 +26,46 @@ final class FileTable {
     private final Map<FileImage, Integer> byIdentity = new IdentityHashMap<>();
     private final Map<String, Integer> byPath = new HashMap<>();
     private final List<FileEntry> entries = new ArrayList<>();
+    private final java.util.Set<Long> socketInodes = new java.util.HashSet<>();
 
     /** The id of an open file description. */
     int idOf(FileImage f) {
         Integer id = byIdentity.get(f);
         if (id == null) {
-            id = add(f.path(), f.flags(), f.pos(), f.kind() == FileKind.REGULAR ? f.size() : -1, f.mode());
+            id = f.kind() == FileKind.UNIX_SOCKET ? addUnixSocket(f.socket(), f.flags())
+                    : add(f.path(), f.flags(), f.pos(), f.kind() == FileKind.REGULAR ? f.size() : -1, f.mode());
             byIdentity.put(f, id);
         }
         return id;
     }
+
+    /** fdinfo_entry.type for a description. */
+    static FdTypes fdType(FileImage f) {
+        return f.kind() == FileKind.UNIX_SOCKET ? FdTypes.UNIXSK : FdTypes.REG;
+    }
+
+    /**
+     * A unix_sk_entry without name and peer (criu/sk-unix.c: restored by socket(), or for an established
+     * stream socket by socketpair() with the other end closed and both directions shut down). Options are
+     * the buffer sizes and no timeouts; uflags 0 (not external, not inherited).
+     */
+    private int addUnixSocket(UnixSocketImage s, int flags) {
+        if (!socketInodes.add(s.ino())) {
+            throw new IllegalArgumentException("two descriptions of unix socket inode " + s.ino());
+        }
+        int id = entries.size() + 1;
+        SkOptsEntry opts = SkOptsEntry.newBuilder().setSoSndbuf(s.sndbuf()).setSoRcvbuf(s.rcvbuf()).setSoSndTmoSec(0)
+                .setSoSndTmoUsec(0).setSoRcvTmoSec(0).setSoRcvTmoUsec(0).build();
+        UnixSkEntry u = UnixSkEntry.newBuilder().setId(id).setIno((int) s.ino()).setType(s.type()).setState(s.state())
+                .setFlags(flags).setUflags(0).setBacklog(s.backlog()).setPeer(0).setFown(NO_OWNER).setOpts(opts)
+                .setName(com.google.protobuf.ByteString.EMPTY).setShutdown(SkShutdown.forNumber(s.shutdown() & 3))
+                .build();
+        entries.add(FileEntry.newBuilder().setType(FdTypes.UNIXSK).setId(id).setUsk(u).build());
+        return id;
+    }
+
+    private static final FownEntry NO_OWNER = FownEntry.newBuilder().setUid(0).setEuid(0).setSignum(0).setPidType(0)
+            .setPid(0).build();
 
     /** The id of a file referenced by path only (no position, no size check). */
     int idOfPath(String path, int flags) {
@@ -51,7 +84,7 @@ final class FileTable {
         }
         int id = entries.size() + 1;
         RegFileEntry.Builder r = RegFileEntry.newBuilder().setId(id).setFlags(flags).setPos(pos)
-                .setFown(FownEntry.newBuilder().setUid(0).setEuid(0).setSignum(0).setPidType(0).setPid(0))
+                .setFown(NO_OWNER)
                 .setName(path);
         if (size >= 0) {
             r.setSize(size);
@@ -65,6 +98,13 @@ final class FileTable {
 
     List<FileEntry> entries() {
         return entries;
+    }
+
+    /** The {@link FileImage} a unix_sk_entry describes. */
+    static FileImage toImage(UnixSkEntry u) {
+        UnixSocketImage s = new UnixSocketImage(u.getIno() & 0xffffffffL, u.getType(), u.getState(),
+                u.getShutdown().getNumber(), u.getBacklog(), u.getOpts().getSoSndbuf(), u.getOpts().getSoRcvbuf());
+        return FileImage.unixSocket(s, u.getFlags());
     }
 
     /** The {@link FileImage} a reg_file_entry describes (kind from the mode's file type). */

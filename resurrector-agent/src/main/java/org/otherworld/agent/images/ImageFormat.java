@@ -34,6 +34,8 @@ public final class ImageFormat {
     public static final int TIMENS_MAGIC = 0x43114433;
     public static final int IPCNS_SHM_MAGIC = 0x46283044;
     public static final int IPC_VAR_MAGIC = 0x53115007;
+    public static final int IPCNS_MSG_MAGIC = 0x55453737;
+    public static final int IPCNS_SEM_MAGIC = 0x59573019;
 
     /** x86-64 page size; pages-N.img holds whole pages. */
     public static final int PAGE_SIZE = 4096;
@@ -53,6 +55,10 @@ public final class ImageFormat {
     public static String pages(int pagesId) { return "pages-" + pagesId + ".img"; }
     public static String fs(int pid) { return "fs-" + pid + ".img"; }
     public static String fdinfo(int filesId) { return "fdinfo-" + filesId + ".img"; }
+    public static String ipcVar(int nsId) { return "ipcns-var-" + nsId + ".img"; }
+    public static String ipcShm(int nsId) { return "ipcns-shm-" + nsId + ".img"; }
+    public static String ipcMsg(int nsId) { return "ipcns-msg-" + nsId + ".img"; }
+    public static String ipcSem(int nsId) { return "ipcns-sem-" + nsId + ".img"; }
 
     /** Per-type magic for a file name produced by this class, or 0 for raw images and unknown names. */
     public static int magicForName(String name) {
@@ -69,6 +75,10 @@ public final class ImageFormat {
             case "fdinfo" -> FDINFO_MAGIC;
             case "seccomp" -> SECCOMP_MAGIC;
             case "timens" -> TIMENS_MAGIC;
+            case "ipcns-var" -> IPC_VAR_MAGIC;
+            case "ipcns-shm" -> IPCNS_SHM_MAGIC;
+            case "ipcns-msg" -> IPCNS_MSG_MAGIC;
+            case "ipcns-sem" -> IPCNS_SEM_MAGIC;
             default -> 0;
         };
     }

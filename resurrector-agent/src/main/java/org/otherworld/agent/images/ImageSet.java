@@ -4,6 +4,12 @@ import org.otherworld.agent.images.proto.InventoryEntry;
 
 import java.util.List;
 
-/** An image set read back by {@link ImageReader}: the inventory and the processes, parents first. */
-public record ImageSet(InventoryEntry inventory, List<ProcessImage> processes) {
+/**
+ * An image set read back by {@link ImageReader}: the inventory, the processes (parents first), and the
+ * IPC namespace restored with them (null when the tree stays in criu's own).
+ */
+public record ImageSet(InventoryEntry inventory, List<ProcessImage> processes, IpcNamespaceImage ipcNamespace) {
+    public ImageSet(InventoryEntry inventory, List<ProcessImage> processes) {
+        this(inventory, processes, null);
+    }
 }

@@ -237,6 +237,7 @@ public final class GuestBuilder {
         Path lib = Files.createDirectories(ow.resolve("lib"));
         Files.copy(ws.agentJar(), lib.resolve("otherworld-agent.jar"));
         Files.copy(ws.demosJar(), lib.resolve("otherworld-demos.jar"));
+        extractJnaNative(ws.demosJar(), Files.createDirectories(lib.resolve("jna")));
         Path bin = Files.createDirectories(ow.resolve("bin"));
         try (var s = Files.list(cbin)) {
             for (Path b : s.filter(Files::isExecutable).toList()) {
@@ -244,6 +245,26 @@ public final class GuestBuilder {
             }
         }
         Files.copy(kmod, Files.createDirectories(ow.resolve("kmod")).resolve("ow_fault.ko"));
+    }
+
+    /** Where JNA keeps its x86-64 Linux native stub inside its jar (and so inside our fat jars). */
+    static final String JNA_NATIVE = "com/sun/jna/linux-x86-64/libjnidispatch.so";
+
+    /**
+     * JNA's native stub as a plain file on the persistent disk. By default JNA unpacks it into a temp
+     * file, maps it and deletes it: a resurrected JVM would then map a deleted file, which cannot be
+     * restored. Applications point {@code jna.boot.library.path} here instead (docs/sdk.md).
+     */
+    static void extractJnaNative(Path jar, Path dir) throws IOException {
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(jar.toFile())) {
+            java.util.zip.ZipEntry e = z.getEntry(JNA_NATIVE);
+            if (e == null) {
+                throw new IllegalStateException(jar + " has no " + JNA_NATIVE);
+            }
+            try (InputStream in = z.getInputStream(e)) {
+                Files.copy(in, dir.resolve("libjnidispatch.so"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 
     private Initramfs initramfs(Path kroot, String release, Path jre) throws IOException {

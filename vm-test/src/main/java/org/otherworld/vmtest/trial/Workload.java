@@ -43,10 +43,11 @@ public record Workload(String name, String dir, String command, String ready, St
     static final String DEMOS = "/opt/ow/lib/otherworld-demos.jar";
     /**
      * How the demo JVMs run: no perf-data file (a shared mapping on tmpfs), a bounded heap, the SDK's
-     * state and JNA's native stub on the persistent disk (the initramfs root is gone after a crash).
+     * state on the persistent disk, and JNA's native stub loaded from a plain file there (JNA would
+     * otherwise map a deleted temp file, which cannot be restored).
      */
     static final String JAVA = "java -XX:-UsePerfData -XX:+UseSerialGC -Xmx32m -Xss512k"
-            + " -Dotherworld.state.dir=/data/otherworld/state -Djna.tmpdir=/data/otherworld/jna";
+            + " -Dotherworld.state.dir=/data/otherworld/state -Djna.boot.library.path=/opt/ow/lib/jna -Djna.nounpack=true";
     static final String DEMO = JAVA + " -cp " + DEMOS + " org.otherworld.demo.Main ";
 
     /** The harness's own demo workloads. */
