@@ -2,10 +2,12 @@
 # Boots the patched kernel built by `build.sh --full` under QEMU (TCG, 2 CPUs) with a busybox
 # initramfs and checks the three patches end to end:
 #   1. owtest prctl: PR_SET/GET_OTHERWORLD, fork inherits, exec clears;
-#   2. kdump armed with the same kernel, then owtest crash panics the guest from a user task
-#      that set policy 3/7 and holds a pattern in xmm15;
+#   2. kdump armed with the same kernel, then owtest crash panics the guest (CPU 1) from a user
+#      task that set policy 3/7 and holds a pattern in xmm15, while "owspin" spins in user mode
+#      on CPU 0 with a pattern in xmm14 (saved by the kdump NMI callback);
 #   3. in the crash kernel, owtest vmcore reads otherworld_crash_info, the dead task's
-#      mm->otherworld_policy, fpu.crash_saved and xmm15 from /proc/vmcore.
+#      mm->otherworld_policy, fpu.crash_saved and xmm15, and owspin's crash_saved and xmm14
+#      from /proc/vmcore.
 # Usage: boot-test.sh [OUT_DIR]   (default: the OW_KERNEL_OUT of the last full build)
 # Needs: qemu-system-x86_64, busybox-static, kexec-tools, pahole, gcc (static glibc).
 set -euo pipefail
@@ -24,15 +26,17 @@ vmlinux="$build/vmlinux"
 work=$(mktemp -d /tmp/ow-boot-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# offset of member $2 in struct $1, from the vmlinux DWARF
+# offset of member $2 in struct $1, from the vmlinux DWARF (awk reads to the end: no SIGPIPE)
 off() {
 	pahole -C "$1" "$vmlinux" | awk -v m="$2" '
 		{ line = $0; sub(/\/\*.*/, "", line) }
-		line ~ ("[ *]" m "(\\[[0-9]*\\])?( __attribute__.*)?;") { match($0, /\/\* *[0-9]+/); s = substr($0, RSTART + 2, RLENGTH - 2); gsub(/ /, "", s); print s; exit }'
+		line ~ ("[ *]" m "(\\[[0-9]*\\])?( __attribute__.*)?;") { match($0, /\/\* *[0-9]+/); s = substr($0, RSTART + 2, RLENGTH - 2); gsub(/ /, "", s); if (!done) print s; done = 1 }'
 }
 o_thread=$(off task_struct thread)
 o_fpu=$(off thread_struct fpu)
-offsets="$((o_thread + o_fpu)),$(off fpu crash_saved),$(off fpu fpstate),$(off fpstate regs),$(off task_struct mm),$(off mm_struct otherworld_policy)"
+init_task=$(awk '$3 == "init_task" { print $1 }' "$out/boot/System.map-$krel")
+offsets="$((o_thread + o_fpu)),$(off fpu crash_saved),$(off fpu fpstate),$(off fpstate regs),$(off task_struct mm)"
+offsets="$offsets,$(off mm_struct otherworld_policy),$(off task_struct tasks),$(off task_struct comm),$init_task"
 echo "boot-test: offsets $offsets"
 case "$offsets" in *,,* | ,* | *,) echo "boot-test: could not read offsets from $vmlinux" >&2; exit 1 ;; esac
 

@@ -3,16 +3,19 @@
  * In-guest test of the Otherworld kernel patches (run by boot-test.sh).
  *
  *   owtest prctl                 PR_SET/GET_OTHERWORLD semantics (fork inherits, exec clears)
- *   owtest crash                 sets policy 3 / 7 procedures, loads xmm15 with a pattern and
- *                                writes 'c' to /proc/sysrq-trigger from inline asm
+ *   owtest crash                 starts "owspin" (CPU 0, pattern in xmm14, spins in user mode),
+ *                                then on CPU 1 sets policy 3 / 7 procedures, loads xmm15 with a
+ *                                pattern and writes 'c' to /proc/sysrq-trigger from inline asm
  *   owtest vmcore OFFSETS        in the kdump kernel: reads otherworld_crash_info from
  *                                /proc/vmcore and follows it to the dead task (needs nokaslr
  *                                and 4-level paging for the direct-map rule)
  *
  * Prints "OWTEST PASS ..." or "OWTEST FAIL ..." lines.
  */
+#define _GNU_SOURCE
 #include <elf.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,11 +73,38 @@ static int test_prctl(char *self)
 	return fails != 0;
 }
 
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+#define SPIN_PATTERN 0x0123456789abcdefULL
+
+static void spin(void)
+{
+	static const uint64_t pat[2] = { SPIN_PATTERN, ~SPIN_PATTERN };
+
+	pin(0);
+	prctl(PR_SET_NAME, "owspin", 0, 0, 0);
+	asm volatile("movdqu (%[p]), %%xmm14\n\t"
+		     "1: jmp 1b"
+		     : : [p] "r"(pat) : "memory", "xmm14");
+}
+
 static int do_crash(void)
 {
 	static const uint64_t pat[2] = { PATTERN, ~PATTERN };
 	int fd = open("/proc/sysrq-trigger", O_WRONLY);
 	long ret;
+
+	if (fork() == 0)
+		spin();
+	pin(1);
+	sleep(1);
 
 	if (fd < 0 || prctl(PR_SET_OTHERWORLD, 3, 7, 0, 0) != 0) {
 		perror("owtest crash");
@@ -163,16 +193,36 @@ static uint64_t key(const char *info, const char *k, int base)
 	return p ? strtoull(p + strlen(k), NULL, base) : 0;
 }
 
-/* OFFSETS: task.thread.fpu,fpu.crash_saved,fpu.fpstate,fpstate.regs,task.mm,mm.otherworld_policy */
+/* the task whose comm is @comm, from init_task's list */
+static uint64_t find_task(uint64_t init_task, unsigned long o_tasks, unsigned long o_comm, const char *comm)
+{
+	uint64_t head = init_task + o_tasks, n = u64at(head);
+
+	for (int i = 0; i < 10000 && n && n != head; i++, n = u64at(n)) {
+		char c[17] = { 0 };
+
+		rd(n - o_tasks + o_comm, c, 16);
+		if (!strcmp(c, comm))
+			return n - o_tasks;
+	}
+	return 0;
+}
+
+/*
+ * OFFSETS: task.thread.fpu,fpu.crash_saved,fpu.fpstate,fpstate.regs,task.mm,mm.otherworld_policy,
+ * task.tasks,task.comm,&init_task (hex)
+ */
 static int test_vmcore(const char *offs)
 {
-	unsigned long o_fpu, o_saved, o_fpstate, o_regs, o_mm, o_pol;
+	unsigned long o_fpu, o_saved, o_fpstate, o_regs, o_mm, o_pol, o_tasks, o_comm;
+	unsigned long long init_task, spinner;
 	Elf64_Ehdr eh;
 	char *info, comm[17] = { 0 }, msg[257] = { 0 };
 	uint64_t ci, task, mm, fps, x[2];
 	uint8_t f[8];
 
-	if (sscanf(offs, "%lu,%lu,%lu,%lu,%lu,%lu", &o_fpu, &o_saved, &o_fpstate, &o_regs, &o_mm, &o_pol) != 6)
+	if (sscanf(offs, "%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu,%llx", &o_fpu, &o_saved, &o_fpstate, &o_regs,
+		   &o_mm, &o_pol, &o_tasks, &o_comm, &init_task) != 9)
 		return 2;
 	vfd = open("/proc/vmcore", O_RDONLY);
 	if (vfd < 0 || pread(vfd, &eh, sizeof(eh), 0) != sizeof(eh))
@@ -210,6 +260,17 @@ static int test_vmcore(const char *offs)
 	rd(fps + o_regs + 160 + 15 * 16, x, 16);
 	printf("OWTEST xmm15=%016llx%016llx\n", (unsigned long long)x[1], (unsigned long long)x[0]);
 	check(x[0] == PATTERN && x[1] == ~PATTERN, "xmm15 in fpstate holds the pattern");
+	spinner = find_task(init_task, o_tasks, o_comm, "owspin");
+	check(spinner != 0, "owspin found in the task list");
+	if (spinner) {
+		printf("OWTEST owspin ti_flags=%#llx crash_saved=%u\n", (unsigned long long)u64at(spinner),
+		       u32at(spinner + o_fpu + o_saved));
+		check(u32at(spinner + o_fpu + o_saved) == 1, "fpu.crash_saved set on owspin (NMI path)");
+		fps = u64at(spinner + o_fpu + o_fpstate);
+		rd(fps + o_regs + 160 + 14 * 16, x, 16);
+		printf("OWTEST owspin xmm14=%016llx%016llx\n", (unsigned long long)x[1], (unsigned long long)x[0]);
+		check(x[0] == SPIN_PATTERN && x[1] == ~SPIN_PATTERN, "xmm14 of owspin holds its pattern");
+	}
 	printf("OWTEST DONE vmcore fails=%d\n", fails);
 	return fails != 0;
 }

@@ -152,6 +152,8 @@ public final class Main implements Runnable {
         Path out;
         @Option(names = "--report-only", description = "Only regenerate report.md and the chart from results.jsonl.")
         boolean reportOnly;
+        @Option(names = "--reclassify", description = "With --report-only: classify every recorded run again from its evidence first.")
+        boolean reclassify;
         @Option(names = "--accel", defaultValue = "${env:OTHERWORLD_ACCEL:-auto}", description = "kvm, tcg or auto (default ${DEFAULT-VALUE}).")
         String accel;
         @Option(names = "--memory", defaultValue = "1024", description = "Guest memory in MiB (default ${DEFAULT-VALUE}).")
@@ -164,6 +166,9 @@ public final class Main implements Runnable {
                     java.time.Duration.ofSeconds(runTimeoutSeconds), memoryMiB, accel, Workload.demos());
             org.otherworld.vmtest.campaign.Campaign c = new org.otherworld.vmtest.campaign.Campaign(Workspace.detect(), Main::progress);
             if (reportOnly) {
+                if (reclassify) {
+                    c.reclassify(o);
+                }
                 c.writeReport(o, new org.otherworld.vmtest.campaign.ResultsFile(out.resolve("results.jsonl")));
             } else {
                 c.run(o);

@@ -107,6 +107,22 @@ public final class ImageInput implements AutoCloseable {
         return list;
     }
 
+    /**
+     * Reads {@code size} raw bytes that follow an entry, then skips {@code padding} bytes (SysV shm
+     * contents in ipcns-shm-ID.img).
+     */
+    public byte[] raw(int size, int padding) throws IOException {
+        long at = offset;
+        byte[] data = in.readNBytes(size);
+        byte[] pad = in.readNBytes(padding);
+        offset += data.length + pad.length;
+        if (data.length != size || pad.length != padding) {
+            throw new ImageFormatException(String.format("%s: truncated raw data at offset %d: %d of %d bytes", name,
+                    at, data.length + pad.length, size + padding));
+        }
+        return data;
+    }
+
     /** Reads a little-endian u32; null at EOF before the first byte (if allowed), error if cut inside. */
     private Integer readU32(boolean headerField) throws IOException {
         byte[] b = in.readNBytes(4);

@@ -33,6 +33,29 @@ public final class ImageOutput implements AutoCloseable {
         out.write(body);
     }
 
+    /**
+     * Appends {@code size} raw bytes from {@code in}, zero-padded to a multiple of 4 (how criu stores
+     * the contents of a SysV shm segment after its ipc_shm_entry when in_pagemaps is not set:
+     * restore_content() in criu/ipc_ns.c reads round_up(size, 4) bytes).
+     *
+     * @throws IOException if {@code in} ends before {@code size} bytes
+     */
+    public void writeRawPadded(java.io.InputStream in, long size, String what) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        long left = size;
+        while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new IOException(what + ": contents end after " + (size - left) + " of " + size + " bytes");
+            }
+            out.write(buf, 0, n);
+            left -= n;
+        }
+        for (long pad = (4 - size % 4) % 4; pad > 0; pad--) {
+            out.write(0);
+        }
+    }
+
     private void writeU32(int v) throws IOException {
         out.write(v);
         out.write(v >>> 8);

@@ -7,6 +7,9 @@ import org.otherworld.agent.images.proto.FdinfoEntry;
 import org.otherworld.agent.images.proto.FileEntry;
 import org.otherworld.agent.images.proto.FsEntry;
 import org.otherworld.agent.images.proto.InventoryEntry;
+import org.otherworld.agent.images.proto.IpcDescEntry;
+import org.otherworld.agent.images.proto.IpcShmEntry;
+import org.otherworld.agent.images.proto.IpcVarEntry;
 import org.otherworld.agent.images.proto.MmEntry;
 import org.otherworld.agent.images.proto.PagemapEntry;
 import org.otherworld.agent.images.proto.PagemapHead;
@@ -19,6 +22,7 @@ import org.otherworld.agent.images.proto.TaskCoreEntry;
 import org.otherworld.agent.images.proto.TaskKobjIdsEntry;
 import org.otherworld.agent.images.proto.ThreadCoreEntry;
 import org.otherworld.agent.images.proto.ThreadInfoX86;
+import org.otherworld.agent.images.proto.UnixSkEntry;
 import org.otherworld.agent.images.proto.UserX86RegsEntry;
 import org.otherworld.agent.images.proto.VmaEntry;
 
@@ -40,6 +44,8 @@ import java.util.Map;
  */
 public final class ImageReader {
     private static final int MAX_ENTRIES = 1 << 20;
+    /** Largest SysV shm segment read back into memory. */
+    private static final long MAX_SHM_READ = 1L << 30;
     private final XsaveLayout xsaveLayout;
 
     /** @param xsaveLayout layout used to rebuild XSAVE areas from fpregs entries */
@@ -57,10 +63,13 @@ public final class ImageReader {
             throw new ImageFormatException("inventory.img: unsupported img_version " + inv.getImgVersion());
         }
         Map<Integer, RegFileEntry> files = new HashMap<>();
+        Map<Integer, UnixSkEntry> sockets = new HashMap<>();
         try (ImageInput in = ImageInput.open(dir.resolve(ImageFormat.files()), ImageFormat.FILES_MAGIC)) {
             for (FileEntry f : in.all(FileEntry.parser(), MAX_ENTRIES)) {
                 if (f.getType() == FdTypes.REG && f.hasReg()) {
                     files.put(f.getId(), f.getReg());
+                } else if (f.getType() == FdTypes.UNIXSK && f.hasUsk()) {
+                    sockets.put(f.getId(), f.getUsk());
                 }
             }
         }
@@ -70,12 +79,56 @@ public final class ImageReader {
         }
         List<ProcessImage> out = new ArrayList<>();
         for (PstreeEntry pe : tree) {
-            out.add(process(dir, pe, files));
+            out.add(process(dir, pe, files, sockets));
         }
-        return new ImageSet(inv, List.copyOf(out));
+        IpcNamespaceImage ipc = null;
+        if (!tree.isEmpty()) {
+            int rootIpc = one(dir, ImageFormat.ids(tree.get(0).getPid()), ImageFormat.IDS_MAGIC,
+                    TaskKobjIdsEntry.parser()).getIpcNsId();
+            if (inv.hasRootIds() && rootIpc != inv.getRootIds().getIpcNsId()) {
+                ipc = ipcNamespace(dir, rootIpc);
+            }
+        }
+        return new ImageSet(inv, List.copyOf(out), ipc);
     }
 
-    private ProcessImage process(Path dir, PstreeEntry pe, Map<Integer, RegFileEntry> files) throws IOException {
+    /** ipcns-var-ID.img and ipcns-shm-ID.img (contents inline after each entry, padded to 4 bytes). */
+    private static IpcNamespaceImage ipcNamespace(Path dir, int id) throws IOException {
+        IpcVarEntry v = one(dir, ImageFormat.ipcVar(id), ImageFormat.IPC_VAR_MAGIC, IpcVarEntry.parser());
+        IpcNamespaceImage.Vars vars = new IpcNamespaceImage.Vars(v.getSemCtlsList().stream().mapToInt(Integer::intValue)
+                .toArray(), v.getMsgCtlmax(), v.getMsgCtlmnb(), v.getMsgCtlmni(), v.getShmCtlmax(), v.getShmCtlall(),
+                v.getShmCtlmni(), v.getShmRmidForced(), v.getMqQueuesMax(), v.getMqMsgMax(), v.getMqMsgsizeMax(),
+                v.getMqMsgDefault(), v.getMqMsgsizeDefault());
+        List<IpcNamespaceImage.ShmSegment> segs = new ArrayList<>();
+        String name = ImageFormat.ipcShm(id);
+        Path shm = dir.resolve(name);
+        if (Files.exists(shm)) {
+            try (ImageInput in = ImageInput.open(shm, ImageFormat.IPCNS_SHM_MAGIC)) {
+                for (IpcShmEntry e = in.next(IpcShmEntry.parser()); e != null; e = in.next(IpcShmEntry.parser())) {
+                    if (segs.size() >= MAX_ENTRIES) {
+                        throw new ImageFormatException(name + ": too many segments");
+                    }
+                    if (e.getInPagemaps()) {
+                        throw new ImageFormatException(name + ": segment " + e.getDesc().getId()
+                                + " keeps its contents in pagemap-shmem images (not supported)");
+                    }
+                    if (e.getSize() <= 0 || e.getSize() > MAX_SHM_READ) {
+                        throw new ImageFormatException(name + ": segment " + e.getDesc().getId() + " has size "
+                                + e.getSize());
+                    }
+                    byte[] data = in.raw((int) e.getSize(), (int) ((4 - e.getSize() % 4) % 4));
+                    IpcDescEntry d = e.getDesc();
+                    segs.add(new IpcNamespaceImage.ShmSegment(d.getId(), d.getKey(), d.getUid(), d.getGid(),
+                            d.getCuid(), d.getCgid(), d.getMode(), e.getSize(),
+                            () -> new java.io.ByteArrayInputStream(data)));
+                }
+            }
+        }
+        return new IpcNamespaceImage(vars, segs);
+    }
+
+    private ProcessImage process(Path dir, PstreeEntry pe, Map<Integer, RegFileEntry> files,
+                                 Map<Integer, UnixSkEntry> sockets) throws IOException {
         int pid = pe.getPid();
         if (pe.getThreadsCount() == 0 || pe.getThreads(0) != pid) {
             throw new ImageFormatException("pstree.img: process " + pid + " does not list itself as first thread");
@@ -107,8 +160,18 @@ public final class ImageReader {
         String fdName = ImageFormat.fdinfo(ids.getFilesId());
         try (ImageInput in = ImageInput.open(dir.resolve(fdName), ImageFormat.FDINFO_MAGIC)) {
             for (FdinfoEntry e : in.all(FdinfoEntry.parser(), MAX_ENTRIES)) {
-                RegFileEntry r = file(files, e.getId(), fdName + " fd " + e.getFd());
-                FileImage f = descriptions.computeIfAbsent(e.getId(), k -> FileTable.toImage(r));
+                FileImage f;
+                if (e.getType() == FdTypes.UNIXSK) {
+                    UnixSkEntry u = sockets.get(e.getId());
+                    if (u == null) {
+                        throw new ImageFormatException(fdName + " fd " + e.getFd() + ": refers to unix socket id "
+                                + e.getId() + " missing from files.img");
+                    }
+                    f = descriptions.computeIfAbsent(e.getId(), k -> FileTable.toImage(u));
+                } else {
+                    RegFileEntry r = file(files, e.getId(), fdName + " fd " + e.getFd());
+                    f = descriptions.computeIfAbsent(e.getId(), k -> FileTable.toImage(r));
+                }
                 fds.add(new FdImage(e.getFd(), (e.getFlags() & FdImage.FD_CLOEXEC) != 0, f));
             }
         }
@@ -180,8 +243,10 @@ public final class ImageReader {
             prevEnd = v.getEnd();
             boolean isFile = (v.getStatus() & (VmaStatus.FILE_PRIVATE | VmaStatus.FILE_SHARED)) != 0;
             String path = isFile ? file(files, (int) v.getShmid(), String.format("%s VMA 0x%x", name, v.getStart())).getName() : null;
+            SysvShmAttach sysv = (v.getStatus() & VmaStatus.AREA_SYSVIPC) == 0 ? null
+                    : new SysvShmAttach((int) v.getShmid(), v.getFdflags() == VmaStatus.O_RDWR);
             vmas.add(new VmaImage(v.getStart(), v.getEnd(), v.getPgoff(), v.getProt(), v.getFlags(), v.getStatus(),
-                    path, v.getMadv()));
+                    path, v.getMadv(), sysv));
         }
         long[] auxv = m.getMmSavedAuxvList().stream().mapToLong(Long::longValue).toArray();
         String exe = file(files, m.getExeFileId(), name + " exe").getName();

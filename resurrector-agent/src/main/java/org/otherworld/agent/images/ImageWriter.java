@@ -8,6 +8,9 @@ import org.otherworld.agent.images.proto.FdinfoEntry;
 import org.otherworld.agent.images.proto.FileEntry;
 import org.otherworld.agent.images.proto.FsEntry;
 import org.otherworld.agent.images.proto.InventoryEntry;
+import org.otherworld.agent.images.proto.IpcDescEntry;
+import org.otherworld.agent.images.proto.IpcShmEntry;
+import org.otherworld.agent.images.proto.IpcVarEntry;
 import org.otherworld.agent.images.proto.ItimerEntry;
 import org.otherworld.agent.images.proto.Lsmtype;
 import org.otherworld.agent.images.proto.MmEntry;
@@ -59,6 +62,12 @@ public final class ImageWriter {
     /** Namespace ids shared by every task and root_ids, so that restore creates no namespaces. */
     static final int PID_NS = 1, NET_NS = 2, IPC_NS = 3, UTS_NS = 4, MNT_NS = 5, USER_NS = 6, CGROUP_NS = 7,
             TIME_NS = 8;
+    /**
+     * ipc_ns_id of the tasks when the tree has an IPC namespace of its own: differs from root_ids', so
+     * criu restore creates a new IPC namespace for the root (CLONE_NEWIPC) and fills it from
+     * ipcns-var/shm/msg/sem-{@value}.img.
+     */
+    public static final int OWN_IPC_NS = 9;
     private static final int MAX_PROCESSES = 1 << 16;
 
     private final XsaveLayout xsaveLayout;
@@ -81,16 +90,34 @@ public final class ImageWriter {
      *                                  outside VMAs or out of order, relative paths)
      */
     public WriteResult write(Path dir, List<ProcessImage> processes) throws IOException {
+        return write(dir, processes, null);
+    }
+
+    /**
+     * Writes the image set for {@code processes} (parents before children) into {@code dir}; with
+     * {@code ipcNs} non-null every process is placed in that IPC namespace of its own (criu restore
+     * creates it, with its sysctls and SysV shm segments, before the tasks), else in criu's.
+     *
+     * @throws IllegalArgumentException for an inconsistent tree (duplicate pids, missing parent, pages
+     *                                  outside VMAs or out of order, relative paths, a SysV shm attach
+     *                                  whose segment is not in {@code ipcNs})
+     */
+    public WriteResult write(Path dir, List<ProcessImage> processes, IpcNamespaceImage ipcNs) throws IOException {
         validateTree(processes);
+        validateSysv(processes, ipcNs);
         Files.createDirectories(dir);
         List<String> names = new ArrayList<>();
         FileTable files = new FileTable();
         long pages = 0, skipped = 0, runs = 0;
         int nextKobj = ROOT_KOBJ_ID + 1;
         int pagesId = 1;
+        int ipcNsId = ipcNs == null ? IPC_NS : OWN_IPC_NS;
+        if (ipcNs != null) {
+            writeIpcNamespace(dir, ipcNs, names);
+        }
         for (ProcessImage p : processes) {
             int kobj = nextKobj++;
-            TaskKobjIdsEntry ids = ids(kobj);
+            TaskKobjIdsEntry ids = ids(kobj, ipcNsId);
             write(dir, ImageFormat.ids(p.pid()), ImageFormat.IDS_MAGIC, names, o -> o.write(ids));
             for (ThreadImage t : p.threads()) {
                 CoreEntry core = core(p, t, t.tid() == p.pid());
@@ -110,7 +137,8 @@ public final class ImageWriter {
             List<FdinfoEntry> fds = new ArrayList<>();
             for (FdImage fd : p.fds()) {
                 fds.add(FdinfoEntry.newBuilder().setId(files.idOf(fd.file()))
-                        .setFlags(fd.cloexec() ? FdImage.FD_CLOEXEC : 0).setType(FdTypes.REG).setFd(fd.fd()).build());
+                        .setFlags(fd.cloexec() ? FdImage.FD_CLOEXEC : 0).setType(FileTable.fdType(fd.file()))
+                        .setFd(fd.fd()).build());
             }
             write(dir, ImageFormat.fdinfo(ids.getFilesId()), ImageFormat.FDINFO_MAGIC, names, o -> {
                 for (FdinfoEntry e : fds) {
@@ -136,7 +164,7 @@ public final class ImageWriter {
             }
         });
         InventoryEntry inv = InventoryEntry.newBuilder().setImgVersion(ImageFormat.IMAGES_V1_1).setFdinfoPerId(true)
-                .setRootIds(ids(ROOT_KOBJ_ID)).setNsPerId(true).setLsmtype(Lsmtype.NO_LSM).build();
+                .setRootIds(ids(ROOT_KOBJ_ID, IPC_NS)).setNsPerId(true).setLsmtype(Lsmtype.NO_LSM).build();
         write(dir, ImageFormat.inventory(), ImageFormat.INVENTORY_MAGIC, names, o -> o.write(inv));
         return new WriteResult(List.copyOf(names), pages, skipped, runs);
     }
@@ -189,11 +217,58 @@ public final class ImageWriter {
         }
     }
 
-    /** Kernel-object and namespace ids: private vm/files/fs/sighand per process, shared namespaces. */
-    static TaskKobjIdsEntry ids(int kobj) {
+    /**
+     * Kernel-object and namespace ids: private vm/files/fs/sighand per process, namespaces shared with
+     * criu except the IPC namespace when it is {@link #OWN_IPC_NS}.
+     */
+    static TaskKobjIdsEntry ids(int kobj, int ipcNsId) {
         return TaskKobjIdsEntry.newBuilder().setVmId(kobj).setFilesId(kobj).setFsId(kobj).setSighandId(kobj)
-                .setPidNsId(PID_NS).setNetNsId(NET_NS).setIpcNsId(IPC_NS).setUtsNsId(UTS_NS).setMntNsId(MNT_NS)
+                .setPidNsId(PID_NS).setNetNsId(NET_NS).setIpcNsId(ipcNsId).setUtsNsId(UTS_NS).setMntNsId(MNT_NS)
                 .setUserNsId(USER_NS).setCgroupNsId(CGROUP_NS).setTimeNsId(TIME_NS).build();
+    }
+
+    /** Every SysV attach must name a segment of the tree's own IPC namespace. */
+    private static void validateSysv(List<ProcessImage> processes, IpcNamespaceImage ipcNs) {
+        for (ProcessImage p : processes) {
+            for (VmaImage v : p.mm().vmas()) {
+                if (v.sysv() != null && (ipcNs == null || ipcNs.segment(v.sysv().shmid()) == null)) {
+                    throw new IllegalArgumentException(String.format("process %d: VMA 0x%x-0x%x attaches SysV shm "
+                            + "segment %d, which is not in the %s", p.pid(), v.start(), v.end(), v.sysv().shmid(),
+                            ipcNs == null ? "image set (no IPC namespace of its own)" : "tree's IPC namespace"));
+                }
+            }
+        }
+    }
+
+    /**
+     * ipcns-var-ID.img (the sysctls), ipcns-shm-ID.img (per segment an ipc_shm_entry without
+     * in_pagemaps, followed by its contents padded to 4 bytes, as criu/ipc_ns.c restore_content() reads
+     * them), and empty ipcns-msg-ID.img / ipcns-sem-ID.img.
+     */
+    private static void writeIpcNamespace(Path dir, IpcNamespaceImage ns, List<String> names) throws IOException {
+        IpcNamespaceImage.Vars v = ns.vars();
+        IpcVarEntry.Builder var = IpcVarEntry.newBuilder().setMsgCtlmax(v.msgCtlmax()).setMsgCtlmnb(v.msgCtlmnb())
+                .setMsgCtlmni(v.msgCtlmni()).setAutoMsgmni(0).setShmCtlmax(v.shmCtlmax()).setShmCtlall(v.shmCtlall())
+                .setShmCtlmni(v.shmCtlmni()).setShmRmidForced(v.shmRmidForced()).setMqQueuesMax(v.mqQueuesMax())
+                .setMqMsgMax(v.mqMsgMax()).setMqMsgsizeMax(v.mqMsgsizeMax()).setMqMsgDefault(v.mqMsgDefault())
+                .setMqMsgsizeDefault(v.mqMsgsizeDefault());
+        for (int c : v.semCtls()) {
+            var.addSemCtls(c);
+        }
+        IpcVarEntry varEntry = var.build();
+        write(dir, ImageFormat.ipcVar(OWN_IPC_NS), ImageFormat.IPC_VAR_MAGIC, names, o -> o.write(varEntry));
+        write(dir, ImageFormat.ipcShm(OWN_IPC_NS), ImageFormat.IPCNS_SHM_MAGIC, names, o -> {
+            for (IpcNamespaceImage.ShmSegment s : ns.segments()) {
+                IpcDescEntry desc = IpcDescEntry.newBuilder().setKey(s.key()).setUid(s.uid()).setGid(s.gid())
+                        .setCuid(s.cuid()).setCgid(s.cgid()).setMode(s.mode()).setId(s.id()).build();
+                o.write(IpcShmEntry.newBuilder().setDesc(desc).setSize(s.size()).build());
+                try (java.io.InputStream in = s.contents().open()) {
+                    o.writeRawPadded(in, s.size(), "SysV shm segment " + s.id());
+                }
+            }
+        });
+        write(dir, ImageFormat.ipcMsg(OWN_IPC_NS), ImageFormat.IPCNS_MSG_MAGIC, names, o -> { });
+        write(dir, ImageFormat.ipcSem(OWN_IPC_NS), ImageFormat.IPCNS_SEM_MAGIC, names, o -> { });
     }
 
     private CoreEntry core(ProcessImage p, ThreadImage t, boolean leader) {
@@ -308,7 +383,9 @@ public final class ImageWriter {
         for (VmaImage v : m.vmas()) {
             VmaEntry.Builder e = VmaEntry.newBuilder().setStart(v.start()).setEnd(v.end()).setPgoff(v.pgoff())
                     .setShmid(0).setProt(v.prot()).setFlags(v.flags()).setStatus(v.status()).setFd(-1);
-            if (v.path() != null) {
+            if (v.sysv() != null) {
+                e.setShmid(v.sysv().shmid()).setFdflags(v.sysv().writable() ? VmaStatus.O_RDWR : VmaStatus.O_RDONLY);
+            } else if (v.path() != null) {
                 boolean sharedWrite = (v.status() & VmaStatus.FILE_SHARED) != 0 && (v.prot() & VmaStatus.PROT_WRITE) != 0;
                 int fdflags = sharedWrite ? VmaStatus.O_RDWR : VmaStatus.O_RDONLY;
                 e.setShmid(files.idOfPath(v.path(), fdflags)).setFdflags(fdflags);

@@ -18,6 +18,7 @@ import org.otherworld.agent.images.RseqImage;
 import org.otherworld.agent.images.SigActionImage;
 import org.otherworld.agent.images.SigAltStack;
 import org.otherworld.agent.images.SyscallRestart;
+import org.otherworld.agent.images.SysvShmAttach;
 import org.otherworld.agent.images.ThreadImage;
 import org.otherworld.agent.images.VmaImage;
 import org.otherworld.agent.images.VmaStatus;
@@ -100,8 +101,9 @@ public final class ImageMapper {
                 continue;
             }
             var f = d.file();
-            FileImage fi = byStructFile.computeIfAbsent(f.file(), k -> new FileImage(d.restoreAs(), f.path(),
-                    f.flags(), f.pos(), f.size(), f.iMode()));
+            FileImage fi = byStructFile.computeIfAbsent(f.file(), k -> d.socket() != null
+                    ? FileImage.unixSocket(d.socket(), f.flags())
+                    : new FileImage(d.restoreAs(), f.path(), f.flags(), f.pos(), f.size(), f.iMode()));
             fds.add(new FdImage(f.fd(), f.closeOnExec(), fi));
         }
         List<SigActionImage> actions = new ArrayList<>();
@@ -180,7 +182,12 @@ public final class ImageMapper {
                 c.capEffective(), c.capBset(), (int) c.securebits(), new int[0]);
     }
 
-    /** One VMA as an image record: protection, MAP_* flags, CRIU status and madvise bits. */
+    /**
+     * One VMA as an image record: protection, MAP_* flags, CRIU status and madvise bits. A SysV shm attach
+     * becomes what criu dump writes for it: MAP_SHARED | MAP_ANONYMOUS, VMA_ANON_SHARED |
+     * VMA_AREA_SYSVIPC, shmid = the segment id (the inode number of the shm file, set by newseg()),
+     * writable when the attach file allowed writing (VM_MAYWRITE).
+     */
     public static VmaImage vma(Vma v) {
         long f = v.flags();
         int prot = ((f & VmaFlags.VM_READ) != 0 ? VmaStatus.PROT_READ : 0)
@@ -192,7 +199,12 @@ public final class ImageMapper {
         String name = v.name() == null ? "" : v.name();
         int status;
         String path = null;
-        if ("[vsyscall]".equals(name)) {
+        SysvShmAttach sysv = null;
+        if (ResourceClassifier.isSysvShm(v)) {
+            flags |= VmaStatus.MAP_ANONYMOUS;
+            status = VmaStatus.AREA_REGULAR | VmaStatus.ANON_SHARED | VmaStatus.AREA_SYSVIPC;
+            sysv = new SysvShmAttach((int) v.inode(), (f & VmaFlags.VM_MAYWRITE) != 0);
+        } else if ("[vsyscall]".equals(name)) {
             status = VmaStatus.AREA_VSYSCALL;
             flags |= VmaStatus.MAP_ANONYMOUS;
         } else if (v.isFile()) {
@@ -219,6 +231,6 @@ public final class ImageMapper {
         madv |= (f & VmaFlags.VM_DONTDUMP) != 0 && !name.equals("[vdso]") && !name.equals("[vvar]")
                 ? 1L << MADV_DONTDUMP : 0;
         madv |= (f & VmaFlags.VM_WIPEONFORK) != 0 ? 1L << MADV_WIPEONFORK : 0;
-        return new VmaImage(v.start(), v.end(), v.offset(), prot, flags, status, path, madv);
+        return new VmaImage(v.start(), v.end(), v.offset(), prot, flags, status, path, madv, sysv);
     }
 }

@@ -33,7 +33,8 @@ import org.otherworld.agent.task.Vma;
  *     its policy is {@link Policy#RESURRECT_EVEN_IF_PARTIAL} (or {@link Config#partialWithoutProcedure});</li>
  * <li>everything else is resurrected.</li>
  * </ol>
- * A tree is rooted at each resurrected process whose parent is not resurrected.
+ * A tree is rooted at each resurrected process whose parent is not resurrected, or is in another IPC
+ * namespace (criu restores one IPC namespace per tree, created for its root).
  */
 public final class Planner {
     /** Parts of a process whose read errors make it impossible to rebuild. */
@@ -70,12 +71,26 @@ public final class Planner {
     private final Registrations registrations;
     private final FileSystemOracle fileSystems;
     private final Config config;
+    private final SocketOracle sockets;
+    private final IpcNamespaceOracle ipc;
 
+    /** A planner that knows nothing about sockets (all unrestored) and IPC namespaces (all initial). */
     public Planner(SystemPolicy policy, Registrations registrations, FileSystemOracle fileSystems, Config config) {
+        this(policy, registrations, fileSystems, config, SocketOracle.UNKNOWN, IpcNamespaceOracle.INITIAL);
+    }
+
+    /**
+     * @param sockets the state of unix sockets (stateless ones are restored)
+     * @param ipc     the processes' IPC namespaces (SysV shm of a non-initial one is restored with it)
+     */
+    public Planner(SystemPolicy policy, Registrations registrations, FileSystemOracle fileSystems, Config config,
+                   SocketOracle sockets, IpcNamespaceOracle ipc) {
         this.policy = policy;
         this.registrations = registrations;
         this.fileSystems = fileSystems;
         this.config = config;
+        this.sockets = sockets;
+        this.ipc = ipc;
     }
 
     /**
@@ -92,11 +107,14 @@ public final class Planner {
         }
         Map<Integer, String> system = systemProcesses(byPid);
         List<ProcessPlan> plans = new ArrayList<>();
+        Map<Integer, Long> ipcNs = new HashMap<>();
         for (ProcessModel p : byPid.values()) {
-            plans.add(planOne(p, system.get(p.pid()), faultyTids));
+            IpcNamespaceOracle.IpcNamespace ns = ipc.of(p);
+            ipcNs.put(p.pid(), ns == null ? 0L : ns.address());
+            plans.add(planOne(p, system.get(p.pid()), faultyTids, ns));
         }
         plans.sort(Comparator.comparingInt(ProcessPlan::pid));
-        return new Result(plans, trees(plans));
+        return new Result(plans, trees(plans, ipcNs));
     }
 
     /** pid -> reason for the system processes and their same-session descendants. */
@@ -127,21 +145,23 @@ public final class Planner {
         return out;
     }
 
-    private ProcessPlan planOne(ProcessModel p, String systemReason, Set<Integer> faultyTids) {
+    private ProcessPlan planOne(ProcessModel p, String systemReason, Set<Integer> faultyTids,
+                                IpcNamespaceOracle.IpcNamespace ns) {
         Registration reg = registrations.of(p).orElse(null);
         boolean faulty = p.threads().stream().anyMatch(t -> faultyTids.contains(t.tid()));
         List<ResourceClassifier.FdDecision> fds = new ArrayList<>();
         List<UnrestoredResource> unrestored = new ArrayList<>();
         if (p.files() != null) {
             for (OpenFile f : p.files()) {
-                ResourceClassifier.FdDecision d = ResourceClassifier.classify(f);
+                UnixSocketFacts unix = f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.unix(f) : null;
+                ResourceClassifier.FdDecision d = ResourceClassifier.classify(f, unix);
                 fds.add(d);
                 if (!d.restored()) {
                     unrestored.add(d.unrestored());
                 }
             }
         }
-        List<String> blockers = blockers(p);
+        List<String> blockers = blockers(p, ns);
         Map<Integer, SyscallRule.Decision> syscalls = new HashMap<>();
         Set<Integer> fileFds = new HashSet<>();
         for (ResourceClassifier.FdDecision d : fds) {
@@ -199,7 +219,7 @@ public final class Planner {
         return plan.withOutcome(true, "fully restorable");
     }
 
-    private List<String> blockers(ProcessModel p) {
+    private List<String> blockers(ProcessModel p, IpcNamespaceOracle.IpcNamespace ns) {
         List<String> out = new ArrayList<>();
         for (String e : p.errors()) {
             int colon = e.indexOf(':');
@@ -222,12 +242,15 @@ public final class Planner {
             }
         }
         for (Vma v : p.vmas()) {
-            ResourceClassifier.vmaBlocker(v, fileSystems.fsTypeOf(v)).ifPresent(out::add);
+            ResourceClassifier.vmaBlocker(v, fileSystems.fsTypeOf(v), ns != null).ifPresent(out::add);
+        }
+        if (ns != null && ns.blocker() != null) {
+            out.add(ns.blocker());
         }
         return out;
     }
 
-    private static List<ResurrectionPlan> trees(List<ProcessPlan> plans) {
+    private static List<ResurrectionPlan> trees(List<ProcessPlan> plans, Map<Integer, Long> ipcNs) {
         Map<Integer, ProcessPlan> live = new LinkedHashMap<>();
         for (ProcessPlan p : plans) {
             if (p.resurrect()) {
@@ -241,7 +264,7 @@ public final class Planner {
         List<ResurrectionPlan> out = new ArrayList<>();
         for (ProcessPlan root : live.values()) {
             int ppid = root.model().ppid();
-            if (live.containsKey(ppid) && ppid != root.pid()) {
+            if (live.containsKey(ppid) && ppid != root.pid() && sameIpcNs(ipcNs, ppid, root.pid())) {
                 continue;
             }
             List<ProcessPlan> members = new ArrayList<>();
@@ -254,7 +277,7 @@ public final class Planner {
                 }
                 members.add(p);
                 for (ProcessPlan c : children.getOrDefault(p.pid(), List.of())) {
-                    if (c.pid() != p.pid()) {
+                    if (c.pid() != p.pid() && sameIpcNs(ipcNs, p.pid(), c.pid())) {
                         todo.addLast(c);
                     }
                 }
@@ -265,5 +288,9 @@ public final class Planner {
             out.add(new ResurrectionPlan(root.pid(), ppid, members, shellJob));
         }
         return out;
+    }
+
+    private static boolean sameIpcNs(Map<Integer, Long> ipcNs, int a, int b) {
+        return ipcNs.getOrDefault(a, 0L).equals(ipcNs.getOrDefault(b, 0L));
     }
 }

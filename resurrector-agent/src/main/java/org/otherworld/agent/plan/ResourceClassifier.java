@@ -5,6 +5,7 @@ import java.util.Set;
 import org.otherworld.agent.files.OpenFile;
 import org.otherworld.agent.files.SocketInfo;
 import org.otherworld.agent.images.FileKind;
+import org.otherworld.agent.images.UnixSocketImage;
 import org.otherworld.agent.task.Vma;
 import org.otherworld.agent.task.VmaFlags;
 
@@ -15,10 +16,11 @@ import org.otherworld.agent.task.VmaFlags;
  * <p>Restored descriptors: regular files and directories of persistent filesystems (and of the boot
  * image's {@code rootfs}, which the fresh kernel unpacks again identically), and the stateless
  * character devices of major 1 ({@code /dev/null}, {@code zero}, {@code full}, {@code random},
- * {@code urandom}). Memory: anonymous private memory (heap, stacks), [vdso]/[vvar]/[vsyscall], private
+ * {@code urandom}), and stateless AF_UNIX sockets ({@link UnixSocketFacts#whyStateful()}). Memory: anonymous private memory (heap, stacks), [vdso]/[vvar]/[vsyscall], private
  * and shared mappings of files on such filesystems. Everything else is unrestored; memory that cannot be
- * rebuilt (SysV shared memory, shared anonymous memory, memfd or tmpfs mappings, deleted files) is a
- * blocker, because the program would fault on it.
+ * rebuilt (SysV shared memory of the initial IPC namespace, shared anonymous memory, memfd or tmpfs
+ * mappings, deleted files) is a blocker, because the program would fault on it. SysV shared memory of an
+ * IPC namespace of the process's own is restored with that namespace.
  */
 public final class ResourceClassifier {
     /** Filesystems whose files survive the crash (they write back to storage). */
@@ -42,8 +44,13 @@ public final class ResourceClassifier {
      * @param file       the descriptor
      * @param restoreAs  how the image writer restores it, or null
      * @param unrestored what the report says about it, or null
+     * @param socket     for {@link FileKind#UNIX_SOCKET} the socket to write, else null
      */
-    public record FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored) {
+    public record FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored, UnixSocketImage socket) {
+        public FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored) {
+            this(file, restoreAs, unrestored, null);
+        }
+
         public boolean restored() {
             return restoreAs != null;
         }
@@ -54,8 +61,17 @@ public final class ResourceClassifier {
         return fsType != null && (PERSISTENT_FS.contains(fsType) || ROOTFS.equals(fsType));
     }
 
-    /** Classifies one open descriptor. */
+    /** Classifies one open descriptor (every socket unrestored). */
     public static FdDecision classify(OpenFile f) {
+        return classify(f, null);
+    }
+
+    /**
+     * Classifies one open descriptor.
+     *
+     * @param unix for an AF_UNIX socket its kernel state (null if unknown: the socket stays unrestored)
+     */
+    public static FdDecision classify(OpenFile f, UnixSocketFacts unix) {
         String path = f.path() == null ? "?" : f.path();
         String desc = f.description() != null && !f.description().isBlank() ? f.description() : path;
         switch (f.kind()) {
@@ -87,6 +103,13 @@ public final class ResourceClassifier {
                     case "netlink" -> "netlink";
                     default -> "other";
                 };
+                if ("unix".equals(kind) && unix != null) {
+                    String why = unix.whyStateful();
+                    if (why == null) {
+                        return new FdDecision(f, FileKind.UNIX_SOCKET, null, unix.image());
+                    }
+                    return unrestored(f, kind, s.describe(), why);
+                }
                 return unrestored(f, kind, s == null ? desc : s.describe(), "sockets are not restored");
             }
             case PIPE -> {
@@ -115,6 +138,11 @@ public final class ResourceClassifier {
         }
     }
 
+    /** Whether {@code v} attaches a SysV shared memory segment (d_path "/SYSV%08x (deleted)", shared). */
+    public static boolean isSysvShm(Vma v) {
+        return v.isFile() && v.path() != null && v.path().startsWith("/SYSV") && (v.flags() & VmaFlags.VM_MAYSHARE) != 0;
+    }
+
     private static FdDecision unrestored(OpenFile f, String kind, String desc, String reason) {
         return new FdDecision(f, null, new UnrestoredResource(f.fd(), kind, desc, reason));
     }
@@ -125,6 +153,17 @@ public final class ResourceClassifier {
      * @param fsType the filesystem type of the mapped file, or null for anonymous memory / unknown
      */
     public static Optional<String> vmaBlocker(Vma v, String fsType) {
+        return vmaBlocker(v, fsType, false);
+    }
+
+    /**
+     * Why the memory of {@code v} cannot be rebuilt, or empty if it can.
+     *
+     * @param fsType       the filesystem type of the mapped file, or null for anonymous memory / unknown
+     * @param ownIpcNs     whether the process is in an IPC namespace other than the initial one (its SysV
+     *                     shared memory is restored with the namespace)
+     */
+    public static Optional<String> vmaBlocker(Vma v, String fsType, boolean ownIpcNs) {
         if (!v.isFile()) {
             if (v.name() != null && v.name().startsWith("[") && !v.name().startsWith("[anon:")
                     && !Set.of("[heap]", "[stack]", "[vdso]", "[vvar]", "[vsyscall]").contains(v.name())) {
@@ -136,8 +175,10 @@ public final class ResourceClassifier {
             return Optional.empty();
         }
         String path = v.path() == null ? "?" : v.path();
-        if (path.startsWith("/SYSV")) {
-            return Optional.of("SysV shared memory " + path.replace(DELETED, "") + " is not restored");
+        if (isSysvShm(v)) {
+            return ownIpcNs ? Optional.empty() : Optional.of("SysV shared memory " + path.replace(DELETED, "")
+                    + " of the initial IPC namespace is not restored (CRIU restores SysV IPC only with an IPC "
+                    + "namespace of the process's own)");
         }
         if (path.startsWith("/dev/zero") && (v.flags() & VmaFlags.VM_MAYSHARE) != 0) {
             return Optional.of(String.format("shared anonymous memory at 0x%x is not restored", v.start()));

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.otherworld.agent.files.DirtyPages;
 import org.otherworld.agent.files.FilesContext;
 import org.otherworld.agent.images.ImageWriter;
+import org.otherworld.agent.images.IpcNamespaceImage;
 import org.otherworld.agent.images.PageSource;
 import org.otherworld.agent.images.ProcessImage;
 import org.otherworld.agent.images.VmaImage;
@@ -114,7 +115,9 @@ public final class Resurrector {
             report.put("registrations", (long) regs.records());
             report.put("registration_errors", regs.errors());
             report.put("policy", policy.source());
-            Planner planner = new Planner(policy, regs, new DeadKernelFileSystems(kernel), o.config());
+            DeadKernelIpc ipc = new DeadKernelIpc(kernel);
+            Planner planner = new Planner(policy, regs, new DeadKernelFileSystems(kernel), o.config(),
+                    new DeadKernelSockets(kernel), ipc);
             Planner.Result plan = planner.plan(models, faultyTids);
             long t3 = mark(phases, "plan", t2);
 
@@ -126,7 +129,7 @@ public final class Resurrector {
             long imageBytes = 0;
             long pagesTotal = 0;
             for (ResurrectionPlan tree : plan.trees()) {
-                Map<String, Object> tr = writeTree(kernel, mapper, layout, tree, crashTime, errors, treeOf);
+                Map<String, Object> tr = writeTree(kernel, ipc, mapper, layout, tree, crashTime, errors, treeOf);
                 trees.add(tr);
                 imageBytes += (Long) tr.getOrDefault("bytes", 0L);
                 pagesTotal += (Long) tr.getOrDefault("pages", 0L);
@@ -221,7 +224,7 @@ public final class Resurrector {
     }
 
     /** Writes one tree; a process that fails is dropped with its descendants and the rest retried. */
-    private Map<String, Object> writeTree(DeadKernel kernel, ImageMapper mapper, XsaveLayout layout,
+    private Map<String, Object> writeTree(DeadKernel kernel, DeadKernelIpc ipc, ImageMapper mapper, XsaveLayout layout,
                                           ResurrectionPlan tree, String crashTime, Map<Integer, String> errors,
                                           Map<Integer, Integer> treeOf) {
         Map<String, Object> tr = new LinkedHashMap<>();
@@ -230,6 +233,21 @@ public final class Resurrector {
         tr.put("dir", dir.toString());
         tr.put("shell_job", tree.shellJob());
         List<ProcessPlan> members = new ArrayList<>(tree.processes());
+        IpcNamespaceOracle.IpcNamespace ns = ipc.of(members.get(0).model());
+        IpcNamespaceImage ipcImage = null;
+        if (ns != null) {
+            try {
+                ipcImage = ipc.image(ns.address());
+                tr.put("ipc_namespace", String.format("0x%x (%d SysV shm segments)", ns.address(),
+                        ipcImage.segments().size()));
+            } catch (IOException | RuntimeException e) {
+                tr.put("error", "IPC namespace: " + oneLine(e));
+                for (ProcessPlan m : members) {
+                    errors.put(m.pid(), "IPC namespace: " + oneLine(e));
+                }
+                return tr;
+            }
+        }
         for (int attempt = 0; attempt < MAX_RETRIES && !members.isEmpty(); attempt++) {
             List<ProcessImage> images = new ArrayList<>();
             int[] current = {0};
@@ -254,7 +272,7 @@ public final class Resurrector {
             if (failed == null) {
                 try {
                     deleteTree(dir);
-                    WriteResult w = new ImageWriter(layout).write(dir, images);
+                    WriteResult w = new ImageWriter(layout).write(dir, images, ipcImage);
                     Files.writeString(dir.resolve(SetManifest.FILE), Json.write(SetManifest.of(tree, members, crashTime,
                             "")));
                     long bytes = sizeOf(dir);

@@ -89,10 +89,14 @@ public final class Restorer {
             setReports.add(r);
             if (Boolean.TRUE.equals(r.get("restored"))) {
                 restored++;
-                delivered += ((Number) r.get("reports_delivered")).intValue();
             } else {
                 failed++;
             }
+        }
+        // reports go out only once every set is back: a crash procedure that runs at once starts
+        // threads and processes, whose new pids could take the original pids of sets still to restore
+        for (int i = 0; i < sets.size(); i++) {
+            delivered += deliverAll(sets.get(i), setReports.get(i));
         }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("images", o.images().toString());
@@ -163,29 +167,45 @@ public final class Restorer {
             }
         }
         List<Object> procs = new ArrayList<>();
-        int delivered = 0;
         for (ImageSetEntry.Member m : s.processes()) {
             Map<String, Object> pr = new LinkedHashMap<>();
             pr.put("pid", (long) m.pid());
             pr.put("comm", m.comm());
             pr.put("restored", ok);
             pr.put("crash_procedure", m.crashProcedure());
-            String delivery = null;
-            if (ok && m.registered() && o.stateDir() != null) {
-                delivery = deliver(s, m);
-                if (delivery == null) {
-                    delivered++;
-                }
-                pr.put("report_delivered", delivery == null);
-            } else {
-                pr.put("report_delivered", false);
-            }
-            pr.put("delivery_error", delivery);
+            pr.put("report_delivered", false);
+            pr.put("delivery_error", null);
             procs.add(pr);
         }
         r.put("processes", procs);
-        r.put("reports_delivered", (long) delivered);
+        r.put("reports_delivered", 0L);
         return r;
+    }
+
+    /** Delivers the reports of a restored set's registered processes; returns how many went out. */
+    @SuppressWarnings("unchecked")
+    private int deliverAll(ImageSetEntry s, Object setReport) {
+        Map<String, Object> r = (Map<String, Object>) setReport;
+        if (!Boolean.TRUE.equals(r.get("restored")) || o.stateDir() == null) {
+            return 0;
+        }
+        List<Object> procs = (List<Object>) r.get("processes");
+        int delivered = 0;
+        for (int i = 0; i < s.processes().size(); i++) {
+            ImageSetEntry.Member m = s.processes().get(i);
+            if (!m.registered()) {
+                continue;
+            }
+            Map<String, Object> pr = (Map<String, Object>) procs.get(i);
+            String delivery = deliver(s, m);
+            pr.put("report_delivered", delivery == null);
+            pr.put("delivery_error", delivery);
+            if (delivery == null) {
+                delivered++;
+            }
+        }
+        r.put("reports_delivered", (long) delivered);
+        return delivered;
     }
 
     /** Writes the report and signals the process; null on success, else the error. */

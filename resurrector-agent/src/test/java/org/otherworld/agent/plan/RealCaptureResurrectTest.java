@@ -70,5 +70,22 @@ class RealCaptureResurrectTest {
                 root.fds().toString());
         long pages = ((Number) ((Map<String, Object>) report.get("totals")).get("pages")).longValue();
         assertTrue(pages > 0);
+
+        // the JVM: its only socket (fd 6, a unix stream socket whose peer closed) is stateless, so it is
+        // resurrected without a crash procedure and the socket is in its image set
+        Object jvmPid = workloads.get("jvm-counter");
+        if (jvmPid != null) {
+            long jvm = ((Number) jvmPid).longValue();
+            Map<String, Object> j = procs.get(jvm);
+            assertEquals(true, j.get("resurrect"), String.valueOf(j.get("reason")));
+            ProcessImage ji = new ImageReader(XsaveLayout.INTEL_AVX512).read(out.resolve(String.valueOf(jvm)))
+                    .processes().get(0);
+            var sockets = ji.fds().stream().filter(f -> f.file().socket() != null).toList();
+            assertFalse(sockets.isEmpty(), ji.fds().toString());
+            for (var f : sockets) {
+                assertEquals(org.otherworld.agent.images.UnixSocketImage.SHUTDOWN_BOTH, f.file().socket().shutdown(),
+                        f.toString());
+            }
+        }
     }
 }

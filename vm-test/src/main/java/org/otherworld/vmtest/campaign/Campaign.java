@@ -86,6 +86,33 @@ public final class Campaign {
         return results.latest();
     }
 
+    /**
+     * Classifies every recorded run again from its evidence in runs/ID (after the classifier improved),
+     * keeping its duration and notes, and rewrites results.jsonl with one line per run.
+     */
+    public void reclassify(Options o) {
+        ResultsFile results = new ResultsFile(o.out().resolve("results.jsonl"));
+        Path tmp = o.out().resolve("results.jsonl.new");
+        try {
+            Files.deleteIfExists(tmp);
+            ResultsFile fresh = new ResultsFile(tmp);
+            for (Map<String, Object> old : results.latest()) {
+                RunPlan p = new RunPlan(((Number) old.get("index")).intValue(), (String) old.get("run_id"),
+                        FaultType.parse(String.valueOf(old.get("type"))), ((Number) old.get("seed")).longValue());
+                Map<String, Object> r = record(p, o.out().resolve(String.valueOf(old.get("evidence"))),
+                        ((Number) old.get("duration_s")).longValue(), (String) old.get("run_note"));
+                r.put("finished", old.get("finished"));
+                if (!String.valueOf(old.get("outcome_label")).equals(r.get("outcome_label"))) {
+                    log.accept("reclassified " + p.id() + ": " + old.get("outcome_label") + " -> " + r.get("outcome_label"));
+                }
+                fresh.append(r);
+            }
+            Files.move(tmp, results.path(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite " + results.path(), e);
+        }
+    }
+
     /** Regenerates report.md and the chart from results.jsonl. */
     public void writeReport(Options o, ResultsFile results) {
         List<Map<String, Object>> recs = new ArrayList<>(results.latest());

@@ -67,8 +67,7 @@ public final class OutcomeClassifier {
         for (Object o : procs) {
             Map<String, Object> p = (Map<String, Object>) o;
             if (!Boolean.TRUE.equals(p.get("resurrected"))) {
-                return new Classification(Outcome.RESURRECTION_FAILED, "restore", "workload " + p.get("name")
-                        + " not running after the hand-over: " + firstLine(p.get("detail")), symptom);
+                return notRunning(p, map(report.get("agent_report")), symptom);
             }
         }
         for (Object o : procs) {
@@ -80,6 +79,34 @@ public final class OutcomeClassifier {
         }
         // verdict fail, nothing specific: report it as a failure of the last phase, with the notes
         return new Classification(Outcome.RESURRECTION_FAILED, "restore", notes.isEmpty() ? "verdict fail" : first(notes), symptom);
+    }
+
+    /**
+     * A workload that does not run after the hand-over: the agent's report says whether it chose not to
+     * resurrect it (phase extraction, with the agent's reason), failed writing its images (phase images),
+     * or planned it and the restore did not bring it back (phase restore).
+     */
+    @SuppressWarnings("unchecked")
+    private static Classification notRunning(Map<String, Object> p, Map<String, Object> agent, String symptom) {
+        Object pid = p.get("pid");
+        if (agent != null && pid != null) {
+            for (Object o : list(agent.get("processes"))) {
+                Map<String, Object> ap = (Map<String, Object>) o;
+                if (!String.valueOf(pid).equals(String.valueOf(ap.get("pid")))) {
+                    continue;
+                }
+                if (ap.get("error") != null) {
+                    return new Classification(Outcome.RESURRECTION_FAILED, "images", "the agent failed on workload "
+                            + p.get("name") + ": " + firstLine(ap.get("error")), symptom);
+                }
+                if (!Boolean.TRUE.equals(ap.get("resurrect"))) {
+                    return new Classification(Outcome.RESURRECTION_FAILED, "extraction", "the agent did not resurrect workload "
+                            + p.get("name") + ": " + firstLine(ap.get("reason")), symptom);
+                }
+            }
+        }
+        return new Classification(Outcome.RESURRECTION_FAILED, "restore", "workload " + p.get("name")
+                + " not running after the hand-over: " + firstLine(p.get("detail")), symptom);
     }
 
     /** The first failed phase: from missing_phases (extraction refined by the agent's own report), else from the timeline. */

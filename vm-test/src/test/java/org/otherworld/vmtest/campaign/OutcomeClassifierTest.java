@@ -130,6 +130,28 @@ class OutcomeClassifierTest {
     }
 
     @Test
+    void agentReportNamesThePhaseOfAWorkloadNotRunning() {
+        Map<String, Object> shell = proc("shell-loop", false, "fail", "no process with pid 166 running sh");
+        shell.put("pid", 166L);
+        Map<String, Object> r = report(ALL, List.of(), List.of(), "fail", List.of(shell));
+        r.put("agent_report", Map.of("status", "complete", "processes", List.of(
+                Map.of("pid", 1L, "resurrect", false, "reason", "system process (pid 1)"),
+                Map.of("pid", 166L, "resurrect", false, "reason", "faulty process (current on the panicking CPU) without a crash procedure"))));
+        Classification c = OutcomeClassifier.classify(r, CRASH);
+        assertEquals("extraction", c.phase());
+        assertEquals("the agent did not resurrect workload shell-loop: faulty process (current on the panicking CPU) without a crash procedure",
+                c.cause());
+
+        Map<String, Object> failed = new LinkedHashMap<>(Map.of("pid", 166L, "resurrect", true, "reason", "ok"));
+        failed.put("error", "cannot write pages-1.img: disk full");
+        r.put("agent_report", Map.of("status", "complete", "processes", List.of(failed)));
+        assertEquals("images", OutcomeClassifier.classify(r, CRASH).phase());
+
+        r.put("agent_report", Map.of("status", "complete", "processes", List.of(Map.of("pid", 166L, "resurrect", true, "reason", "ok"))));
+        assertEquals("restore", OutcomeClassifier.classify(r, CRASH).phase());
+    }
+
+    @Test
     void resurrectedButFailingCheckIsDataCorruption() {
         Map<String, Object> r = report(ALL, List.of(), List.of(), "fail",
                 List.of(proc("shell-loop", true, "pass", "PASS counter"), proc("jvm-counter", true, "fail", "FAIL counter went back: 3 < 9")));

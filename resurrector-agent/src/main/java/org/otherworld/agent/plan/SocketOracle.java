@@ -1,0 +1,16 @@
+package org.otherworld.agent.plan;
+
+import org.otherworld.agent.files.OpenFile;
+
+/**
+ * Tells the state of an AF_UNIX socket behind an open file, which the process model does not carry.
+ * {@link DeadKernelSockets} reads it from the dead kernel; tests pass a lambda.
+ */
+@FunctionalInterface
+public interface SocketOracle {
+    /** Knows nothing: every socket stays an unrestored resource. */
+    SocketOracle UNKNOWN = f -> null;
+
+    /** The facts of the unix socket behind {@code f}, or null if it is not one or cannot be read. */
+    UnixSocketFacts unix(OpenFile f);
+}
