@@ -9,7 +9,7 @@ import org.otherworld.vmtest.vm.SerialConsole;
 
 /** Starts workloads on a booted guest and waits, with a deadline, until each is ready. */
 public final class WorkloadRunner {
-    public static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    public static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
     private final SerialConsole console;
     private final Consumer<String> log;
@@ -28,7 +28,7 @@ public final class WorkloadRunner {
         for (Workload w : workloads) {
             long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
             while (true) {
-                SerialConsole.CommandResult r = console.run("cd " + w.dir() + " && " + w.ready(), Duration.ofSeconds(30));
+                SerialConsole.CommandResult r = console.run("cd " + w.dir() + " && " + w.ready(), READY_TIMEOUT);
                 if (r.exit() == 0) {
                     break;
                 }
