@@ -55,6 +55,8 @@ public final class ImageFormat {
     public static String pages(int pagesId) { return "pages-" + pagesId + ".img"; }
     public static String fs(int pid) { return "fs-" + pid + ".img"; }
     public static String fdinfo(int filesId) { return "fdinfo-" + filesId + ".img"; }
+    /** timens-ID.img; ID 0 holds the clocks of a tree without a time namespace of its own. */
+    public static String timens(int nsId) { return "timens-" + nsId + ".img"; }
     public static String ipcVar(int nsId) { return "ipcns-var-" + nsId + ".img"; }
     public static String ipcShm(int nsId) { return "ipcns-shm-" + nsId + ".img"; }
     public static String ipcMsg(int nsId) { return "ipcns-msg-" + nsId + ".img"; }

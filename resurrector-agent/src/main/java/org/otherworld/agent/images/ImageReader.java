@@ -20,6 +20,7 @@ import org.otherworld.agent.images.proto.SignalQueueEntry;
 import org.otherworld.agent.images.proto.SiginfoEntry;
 import org.otherworld.agent.images.proto.TaskCoreEntry;
 import org.otherworld.agent.images.proto.TaskKobjIdsEntry;
+import org.otherworld.agent.images.proto.TimensEntry;
 import org.otherworld.agent.images.proto.ThreadCoreEntry;
 import org.otherworld.agent.images.proto.ThreadInfoX86;
 import org.otherworld.agent.images.proto.UnixSkEntry;
@@ -89,7 +90,11 @@ public final class ImageReader {
                 ipc = ipcNamespace(dir, rootIpc);
             }
         }
-        return new ImageSet(inv, List.copyOf(out), ipc);
+        ClockImage clocks = null;
+        if (Files.exists(dir.resolve(ImageFormat.timens(0)))) {
+            clocks = ClockImage.of(one(dir, ImageFormat.timens(0), ImageFormat.TIMENS_MAGIC, TimensEntry.parser()));
+        }
+        return new ImageSet(inv, List.copyOf(out), ipc, clocks);
     }
 
     /** ipcns-var-ID.img and ipcns-shm-ID.img (contents inline after each entry, padded to 4 bytes). */

@@ -68,6 +68,11 @@ public final class ImageWriter {
      * ipcns-var/shm/msg/sem-{@value}.img.
      */
     public static final int OWN_IPC_NS = 9;
+    /**
+     * Id of the timens image that holds the clocks at the dump for a tree that shares criu's time
+     * namespace (criu/cr-dump.c writes {@code dump_time_ns(0)}; cr-restore.c reads {@code prepare_timens(0)}).
+     */
+    public static final int DUMP_CLOCKS_NS_ID = 0;
     private static final int MAX_PROCESSES = 1 << 16;
 
     private final XsaveLayout xsaveLayout;
@@ -103,6 +108,17 @@ public final class ImageWriter {
      *                                  whose segment is not in {@code ipcNs})
      */
     public WriteResult write(Path dir, List<ProcessImage> processes, IpcNamespaceImage ipcNs) throws IOException {
+        return write(dir, processes, ipcNs, null);
+    }
+
+    /**
+     * As {@link #write(Path, List, IpcNamespaceImage)}; with {@code clocks} non-null also writes
+     * timens-0.img, so that criu restore (on a kernel with time namespaces) puts the tree into a time
+     * namespace whose CLOCK_MONOTONIC and CLOCK_BOOTTIME continue from {@code clocks} (see
+     * {@link ClockImage}).
+     */
+    public WriteResult write(Path dir, List<ProcessImage> processes, IpcNamespaceImage ipcNs, ClockImage clocks)
+            throws IOException {
         validateTree(processes);
         validateSysv(processes, ipcNs);
         Files.createDirectories(dir);
@@ -114,6 +130,10 @@ public final class ImageWriter {
         int ipcNsId = ipcNs == null ? IPC_NS : OWN_IPC_NS;
         if (ipcNs != null) {
             writeIpcNamespace(dir, ipcNs, names);
+        }
+        if (clocks != null) {
+            write(dir, ImageFormat.timens(DUMP_CLOCKS_NS_ID), ImageFormat.TIMENS_MAGIC, names,
+                    o -> o.write(clocks.entry()));
         }
         for (ProcessImage p : processes) {
             int kobj = nextKobj++;

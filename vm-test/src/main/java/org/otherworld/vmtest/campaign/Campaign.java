@@ -191,6 +191,8 @@ public final class Campaign {
         r.put("cause", extraNote != null && c.cause() == null ? extraNote : c.cause());
         r.put("symptom", c.symptom());
         r.put("injection", injection(p, dir, console));
+        r.put("workload_failures", report == null || !c.outcome().crashKernelBooted() ? List.of()
+                : OutcomeClassifier.workloadFailures(report, console).stream().map(OutcomeClassifier.WorkloadFailure::describe).toList());
         r.put("verdict", report == null ? null : report.get("verdict"));
         r.put("kernel", report == null ? null : report.get("kernel"));
         r.put("accel", report == null ? null : report.get("accel"));

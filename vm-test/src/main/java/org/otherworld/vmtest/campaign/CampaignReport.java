@@ -121,6 +121,17 @@ public final class CampaignReport {
             causes.merge(key, 1, Integer::sum);
         }
         appendRanked(sb, causes, "cause");
+        sb.append("\n### Why workloads were lost after the crash kernel booted (per workload, numbers masked)\n\n");
+        Map<String, Integer> lost = new LinkedHashMap<>();
+        for (Map<String, Object> r : records) {
+            Object wf = r.get("workload_failures");
+            if (wf instanceof List<?> l) {
+                for (Object w : l) {
+                    lost.merge(OutcomeClassifier.mask(String.valueOf(w)), 1, Integer::sum);
+                }
+            }
+        }
+        appendRanked(sb, lost, "workload (phase): reason");
         sb.append("\n## What the faults did (first kernel error line, numbers masked)\n\n");
         Map<String, Integer> symptoms = new LinkedHashMap<>();
         for (Map<String, Object> r : records) {

@@ -27,6 +27,7 @@ import org.otherworld.vmtest.vm.SerialConsole;
 public final class GdbInjector implements Trial.HostAction {
     /** Kernel addresses on x86-64 (4- and 5-level paging) lie at or above this (the user half ends below). */
     static final String KERNEL_MIN = "0xff00000000000000UL";
+    static final long KERNEL_MIN_VALUE = 0xff00000000000000L;
     /** The registers a flip may hit: the general registers, rip and rsp (as in ReHype's register faults). */
     static final List<String> REGISTERS = List.of("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
             "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip");
@@ -131,6 +132,10 @@ public final class GdbInjector implements Trial.HostAction {
                 } else if (flip.find()) {
                     record("attempt " + i + ": vcpu " + a.vcpu() + " rip " + rip.group(1) + ": " + flip.group());
                     return;
+                } else if (Long.compareUnsigned(Long.parseUnsignedLong(rip.group(1), 16), KERNEL_MIN_VALUE) >= 0) {
+                    // kernel code, but gdb could not do the flip (e.g. the stack word is not mapped)
+                    record("attempt " + i + ": vcpu " + a.vcpu() + " rip " + rip.group(1) + " is kernel code but the flip failed: "
+                            + gdbError(out) + "; retrying");
                 } else {
                     record("attempt " + i + ": vcpu " + a.vcpu() + " rip " + rip.group(1) + " is user code; retrying");
                 }
@@ -140,6 +145,16 @@ public final class GdbInjector implements Trial.HostAction {
         } finally {
             Files.deleteIfExists(script);
         }
+    }
+
+    /** gdb's error line (it stops the script at the first error), or "no output". */
+    static String gdbError(String out) {
+        for (String l : out.split("\n")) {
+            if (l.contains("Cannot access memory") || l.startsWith("Error") || l.contains("error")) {
+                return l.strip();
+            }
+        }
+        return "no flip reported";
     }
 
     private String runGdb(Path script) throws IOException, InterruptedException {

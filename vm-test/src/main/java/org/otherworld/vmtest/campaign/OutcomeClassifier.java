@@ -59,22 +59,23 @@ public final class OutcomeClassifier {
         if ("pass".equals(report.get("verdict"))) {
             return new Classification(Outcome.SUCCESS, null, null, symptom);
         }
+        List<WorkloadFailure> wf = workloadFailures(report, con);
         String phase = failedPhase(report, timeline);
+        WorkloadFailure earliest = null;
+        for (WorkloadFailure w : wf) {
+            if (PHASE_ORDER.contains(w.phase()) && (earliest == null || PHASE_ORDER.indexOf(w.phase()) < PHASE_ORDER.indexOf(earliest.phase()))) {
+                earliest = w;
+            }
+        }
+        if (earliest != null && (phase == null || PHASE_ORDER.indexOf(earliest.phase()) < PHASE_ORDER.indexOf(phase))) {
+            return new Classification(Outcome.RESURRECTION_FAILED, earliest.phase(), earliest.describe(), symptom);
+        }
         if (phase != null) {
             return new Classification(Outcome.RESURRECTION_FAILED, phase, phaseCause(phase, notes), symptom);
         }
-        List<Object> procs = list(report.get("processes"));
-        for (Object o : procs) {
-            Map<String, Object> p = (Map<String, Object>) o;
-            if (!Boolean.TRUE.equals(p.get("resurrected"))) {
-                return notRunning(p, map(report.get("agent_report")), symptom);
-            }
-        }
-        for (Object o : procs) {
-            Map<String, Object> p = (Map<String, Object>) o;
-            if (!"pass".equals(p.get("state_check"))) {
-                return new Classification(Outcome.DATA_CORRUPTION, null, "workload " + p.get("name")
-                        + " state check failed: " + firstLine(p.get("detail")), symptom);
+        for (WorkloadFailure w : wf) {
+            if (w.phase().equals("check")) {
+                return new Classification(Outcome.DATA_CORRUPTION, null, w.describe(), symptom);
             }
         }
         // verdict fail, nothing specific: report it as a failure of the last phase, with the notes
@@ -82,31 +83,82 @@ public final class OutcomeClassifier {
     }
 
     /**
-     * A workload that does not run after the hand-over: the agent's report says whether it chose not to
-     * resurrect it (phase extraction, with the agent's reason), failed writing its images (phase images),
-     * or planned it and the restore did not bring it back (phase restore).
+     * A workload that did not come through a resurrection, the phase it was lost in (extraction, images,
+     * restore, or check when it runs but its state check fails) and why.
+     */
+    public record WorkloadFailure(String name, String phase, String cause) {
+        public String describe() {
+            return "workload " + name + " (" + phase + "): " + cause;
+        }
+    }
+
+    private static final Pattern RESTORE_SET = Pattern.compile("(?m)^restore: set (\\d+): (.*)$");
+    private static final Pattern CRIU_ERROR = Pattern.compile("Error \\([^)]*\\): ([^|]*)");
+
+    /**
+     * Every workload that did not come through, with the phase and the reason: the agent's report says
+     * whether it chose not to resurrect it (extraction, with its reason) or failed on it (images); a
+     * workload the agent planned but that does not run is a restore failure (with the restore tool's
+     * first error for its tree, from the console); one that runs but fails its check is "check".
      */
     @SuppressWarnings("unchecked")
-    private static Classification notRunning(Map<String, Object> p, Map<String, Object> agent, String symptom) {
-        Object pid = p.get("pid");
-        if (agent != null && pid != null) {
-            for (Object o : list(agent.get("processes"))) {
-                Map<String, Object> ap = (Map<String, Object>) o;
-                if (!String.valueOf(pid).equals(String.valueOf(ap.get("pid")))) {
-                    continue;
+    public static List<WorkloadFailure> workloadFailures(Map<String, Object> report, String console) {
+        List<WorkloadFailure> out = new java.util.ArrayList<>();
+        Map<String, Object> agent = map(report.get("agent_report"));
+        Map<String, String> restoreErrors = new java.util.HashMap<>();
+        Matcher rm = RESTORE_SET.matcher(console == null ? "" : console);
+        while (rm.find()) {
+            Matcher e = CRIU_ERROR.matcher(rm.group(2));
+            String head = rm.group(2).replaceAll(":? ?\\(\\d+\\.\\d+\\).*", "").strip();
+            restoreErrors.putIfAbsent(rm.group(1), e.find() ? head + ": " + e.group(1).strip() : firstLine(rm.group(2)));
+        }
+        for (Object o : list(report.get("processes"))) {
+            Map<String, Object> p = (Map<String, Object>) o;
+            String name = String.valueOf(p.get("name"));
+            boolean running = Boolean.TRUE.equals(p.get("resurrected"));
+            if (running && "pass".equals(p.get("state_check"))) {
+                continue;
+            }
+            if (running) {
+                out.add(new WorkloadFailure(name, "check", "state check failed: " + firstLine(p.get("detail"))));
+                continue;
+            }
+            String pid = String.valueOf(p.get("pid"));
+            Map<String, Object> ap = null;
+            for (Object a : agent == null ? List.of() : list(agent.get("processes"))) {
+                if (pid.equals(String.valueOf(((Map<String, Object>) a).get("pid")))) {
+                    ap = (Map<String, Object>) a;
                 }
-                if (ap.get("error") != null) {
-                    return new Classification(Outcome.RESURRECTION_FAILED, "images", "the agent failed on workload "
-                            + p.get("name") + ": " + firstLine(ap.get("error")), symptom);
-                }
-                if (!Boolean.TRUE.equals(ap.get("resurrect"))) {
-                    return new Classification(Outcome.RESURRECTION_FAILED, "extraction", "the agent did not resurrect workload "
-                            + p.get("name") + ": " + firstLine(ap.get("reason")), symptom);
+            }
+            if (agent == null) {
+                out.add(new WorkloadFailure(name, "restore", "not running after the hand-over (no agent report says why): "
+                        + firstLine(p.get("detail"))));
+            } else if (ap == null) {
+                out.add(new WorkloadFailure(name, "extraction", "not in the agent's report"));
+            } else if (ap.get("error") != null) {
+                out.add(new WorkloadFailure(name, "images", "the agent failed: " + firstLine(ap.get("error"))));
+            } else if (!Boolean.TRUE.equals(ap.get("resurrect"))) {
+                out.add(new WorkloadFailure(name, "extraction", "the agent did not resurrect it: " + firstLine(ap.get("reason"))));
+            } else {
+                String err = restoreErrors.get(treeRoot(agent, pid));
+                out.add(new WorkloadFailure(name, "restore", err != null ? err : "not running after the hand-over: " + firstLine(p.get("detail"))));
+            }
+        }
+        return out;
+    }
+
+    /** The root pid of the agent's tree that holds pid (the restore tool reports per tree), else pid. */
+    @SuppressWarnings("unchecked")
+    private static String treeRoot(Map<String, Object> agent, String pid) {
+        for (Object t : list(agent.get("trees"))) {
+            Map<String, Object> tree = (Map<String, Object>) t;
+            for (Object member : list(tree.get("processes"))) {
+                if (pid.equals(String.valueOf(member))) {
+                    return String.valueOf(tree.get("root"));
                 }
             }
         }
-        return new Classification(Outcome.RESURRECTION_FAILED, "restore", "workload " + p.get("name")
-                + " not running after the hand-over: " + firstLine(p.get("detail")), symptom);
+        return pid;
     }
 
     /** The first failed phase: from missing_phases (extraction refined by the agent's own report), else from the timeline. */

@@ -51,7 +51,7 @@ class CampaignRecordTest {
         assertEquals("extraction", after.get(0).get("phase"));
         assertEquals(80L, after.get(0).get("duration_s"));
         c.writeReport(o, f);
-        assertTrue(Files.readString(tmp.resolve("report.md")).contains("the agent did not resurrect workload shell-loop: faulty process"));
+        assertTrue(Files.readString(tmp.resolve("report.md")).contains("workload shell-loop (extraction): the agent did not resurrect it: faulty process"));
         Map<String, Object> none = new LinkedHashMap<>(Campaign.record(p, tmp.resolve("runs/missing"), 5, "the run exceeded its time bound"));
         assertEquals("INVALID", none.get("outcome"));
     }

@@ -36,6 +36,8 @@ class CampaignReportTest {
         List<Map<String, Object>> l = new ArrayList<>();
         l.add(rec(0, "stack", Outcome.SUCCESS, null, null));
         l.add(rec(1, "stack", Outcome.RESURRECTION_FAILED, "extraction", "the resurrector agent exited with code 3"));
+        l.get(1).put("workload_failures", List.of("workload mtworker (extraction): the agent did not resurrect it: unix fd 6",
+                "workload shell-loop (restore): criu restore exited with 1: boom"));
         l.add(rec(2, "gdb-reg", Outcome.NOT_MANIFESTED, null, null));
         l.add(rec(3, "gdb-reg", Outcome.RESURRECTION_FAILED, "extraction", "the resurrector agent exited with code 3"));
         l.add(rec(4, "hung", Outcome.CRASH_KERNEL_NO_BOOT, null, "the kernel panicked but the crash kernel did not report in"));
@@ -61,6 +63,7 @@ class CampaignReportTest {
         // grouped causes, most frequent first; pipes escaped
         assertTrue(md.contains("| 2 | resurrection failed (phase extraction): the resurrector agent exited with code 3 |"), md);
         assertTrue(md.contains("a\\|b"), md);
+        assertTrue(md.contains("| 1 | workload mtworker (extraction): the agent did not resurrect it: unix fd N |"), md);
         assertTrue(md.contains("97-98%"), md);
         assertTrue(md.contains("![outcomes per fault type](outcomes.png)"), md);
     }

@@ -139,16 +139,33 @@ class OutcomeClassifierTest {
                 Map.of("pid", 166L, "resurrect", false, "reason", "faulty process (current on the panicking CPU) without a crash procedure"))));
         Classification c = OutcomeClassifier.classify(r, CRASH);
         assertEquals("extraction", c.phase());
-        assertEquals("the agent did not resurrect workload shell-loop: faulty process (current on the panicking CPU) without a crash procedure",
-                c.cause());
+        assertEquals("workload shell-loop (extraction): the agent did not resurrect it: faulty process (current on the panicking CPU)"
+                + " without a crash procedure", c.cause());
 
         Map<String, Object> failed = new LinkedHashMap<>(Map.of("pid", 166L, "resurrect", true, "reason", "ok"));
         failed.put("error", "cannot write pages-1.img: disk full");
         r.put("agent_report", Map.of("status", "complete", "processes", List.of(failed)));
         assertEquals("images", OutcomeClassifier.classify(r, CRASH).phase());
 
-        r.put("agent_report", Map.of("status", "complete", "processes", List.of(Map.of("pid", 166L, "resurrect", true, "reason", "ok"))));
-        assertEquals("restore", OutcomeClassifier.classify(r, CRASH).phase());
+        r.put("agent_report", Map.of("status", "complete", "processes", List.of(Map.of("pid", 166L, "resurrect", true, "reason", "ok")),
+                "trees", List.of(Map.of("root", 166L, "processes", List.of(166L, 1058L)))));
+        Classification restore = OutcomeClassifier.classify(r, CRASH
+                + "restore: set 166: criu restore exited with 1: (01.012817)    166: Error (criu/config.c:441): Use the --deprecated option."
+                + " | (01.013526) Error (criu/cr-restore.c:2537): Restoring FAILED.\n");
+        assertEquals("restore", restore.phase());
+        assertEquals("workload shell-loop (restore): criu restore exited with 1: Use the --deprecated option.", restore.cause());
+
+        // the earliest phase wins: one workload declined by the agent, another failing in restore
+        Map<String, Object> mt = proc("mtworker", false, "fail", "no process");
+        mt.put("pid", 170L);
+        Map<String, Object> two = report(ALL, List.of("restore"), List.of("restore exited with code 2"), "fail", List.of(shell, mt));
+        two.put("agent_report", Map.of("processes", List.of(Map.of("pid", 166L, "resurrect", true, "reason", "ok"),
+                Map.of("pid", 170L, "resurrect", false, "reason", "cannot be rebuilt: SysV shared memory is not restored"))));
+        Classification c2 = OutcomeClassifier.classify(two, CRASH);
+        assertEquals("extraction", c2.phase());
+        assertEquals("workload mtworker (extraction): the agent did not resurrect it: cannot be rebuilt: SysV shared memory is not restored",
+                c2.cause());
+        assertEquals(2, OutcomeClassifier.workloadFailures(two, CRASH).size());
     }
 
     @Test
@@ -157,7 +174,7 @@ class OutcomeClassifierTest {
                 List.of(proc("shell-loop", true, "pass", "PASS counter"), proc("jvm-counter", true, "fail", "FAIL counter went back: 3 < 9")));
         Classification c = OutcomeClassifier.classify(r, CRASH);
         assertEquals(Outcome.DATA_CORRUPTION, c.outcome());
-        assertEquals("workload jvm-counter state check failed: FAIL counter went back: 3 < 9", c.cause());
+        assertEquals("workload jvm-counter (check): state check failed: FAIL counter went back: 3 < 9", c.cause());
     }
 
     @Test

@@ -53,6 +53,9 @@ class SeedTest {
         String sm = new GdbInjector(41234, m, Path.of("x"), l -> { }).script(m.attempts().get(0));
         assertTrue(sm.contains("set $ow_a = (unsigned long)$rsp + 24\n"), sm);
         assertEquals(List.of("-gdb", "tcp:127.0.0.1:41234"), GdbInjector.qemuArgs(41234));
+        assertEquals("Cannot access memory at address 0xff77f67e0040c000",
+                GdbInjector.gdbError("OWRIP ffffffff9a217a0b\nCannot access memory at address 0xff77f67e0040c000\n"));
+        assertEquals("no flip reported", GdbInjector.gdbError("OWRIP ffffffff9a217a0b\n"));
     }
 
     @Test
