@@ -338,6 +338,7 @@ final class Registry {
             LOG.log(System.Logger.Level.WARNING, "cannot refresh process identity: " + e.getMessage());
         }
         Outcome out = runProcedures(report);
+        recordDecision(reportFile, out);
         Path done = archive(reportFile, ".done");
         if (out.decision() == Decision.SAVE_AND_RESTART) {
             runSaves(report);
@@ -347,6 +348,24 @@ final class Registry {
             }
         }
         return out;
+    }
+
+    /**
+     * Leaves {@code reports/<pid>.decision} beside the report: what this process decided, for the
+     * operator and the VM harness ("decision=SAVE_AND_RESTART", "procedures=N", one per line). It is
+     * written before a restart replaces the process image.
+     */
+    private static void recordDecision(Path reportFile, Outcome out) {
+        String name = reportFile.getFileName().toString().replaceAll("\\.report$", "") + ".decision";
+        StringBuilder sb = new StringBuilder("decision=" + out.decision() + "\nprocedures=" + out.perProcedure().size() + "\n");
+        for (Decision d : out.perProcedure()) {
+            sb.append("procedure=").append(d).append('\n');
+        }
+        try {
+            DurableFiles.writeAtomically(reportFile.resolveSibling(name), sb.toString());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot record the decision: " + e.getMessage());
+        }
     }
 
     private static Path archive(Path reportFile, String suffix) {

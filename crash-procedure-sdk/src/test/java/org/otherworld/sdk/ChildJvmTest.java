@@ -128,6 +128,7 @@ class ChildJvmTest {
             assertTrue(p.waitFor(LINE_TIMEOUT_S, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue());
             assertFalse(Files.exists(dir.resolve("reports/" + pid + ".report")));
+            assertTrue(Files.readAllLines(dir.resolve("reports/" + pid + ".decision")).contains("decision=CONTINUE"));
             try (var s = Files.list(dir.resolve("registrations"))) {
                 assertEquals(0, s.count(), "normal exit removes the registration record");
             }
@@ -148,6 +149,7 @@ class ChildJvmTest {
             String restarted = expect(q, "RESTARTED ");
             assertEquals("RESTARTED pid=" + pid + " restarted=true state=counter=42 fd=1"
                     + " panic=Kernel panic - not syncing: sysrq triggered crash", restarted);
+            assertTrue(Files.readAllLines(dir.resolve("reports/" + pid + ".decision")).contains("decision=SAVE_AND_RESTART"));
             // same process (same PID, never exited): procfs shows the new image's environment
             assertTrue(p.isAlive());
             assertTrue(ProcessHandle.of(pid).isPresent());

@@ -17,6 +17,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.otherworld.agent.files.DirtyPages;
 import org.otherworld.agent.files.FilesContext;
+import org.otherworld.agent.images.ClockImage;
 import org.otherworld.agent.images.ImageWriter;
 import org.otherworld.agent.images.IpcNamespaceImage;
 import org.otherworld.agent.images.PageSource;
@@ -91,6 +92,7 @@ public final class Resurrector {
             String crashTime = kernel.info().findCrashTime().stream()
                     .mapToObj(s -> Instant.ofEpochSecond(s).toString()).findFirst().orElse(null);
             report.put("crash_time", crashTime);
+            ClockImage clocks = clocks(kernel, report);
 
             ProcessReader reader = new ProcessReader(kernel);
             List<ProcessModel> models = reader.readAll(new ProcessReader.Options(false, true, true, true));
@@ -129,7 +131,8 @@ public final class Resurrector {
             long imageBytes = 0;
             long pagesTotal = 0;
             for (ResurrectionPlan tree : plan.trees()) {
-                Map<String, Object> tr = writeTree(kernel, ipc, mapper, layout, tree, crashTime, errors, treeOf);
+                Map<String, Object> tr = writeTree(kernel, ipc, mapper, layout, tree, crashTime, clocks, errors,
+                        treeOf);
                 trees.add(tr);
                 imageBytes += (Long) tr.getOrDefault("bytes", 0L);
                 pagesTotal += (Long) tr.getOrDefault("pages", 0L);
@@ -174,6 +177,28 @@ public final class Resurrector {
                     resurrected, plan.processes().size(), totals.get("trees"), mb(imageBytes), mb(flushBytes),
                     phases.get("total")));
             return report;
+        }
+    }
+
+    /**
+     * The dead kernel's monotonic and boot-time clocks at the crash, written with every tree so that its
+     * processes' clocks continue from there (report {@code clocks}); null (with the error in the report)
+     * when the timekeeper cannot be read: the trees are then restored on the fresh kernel's clocks.
+     */
+    private ClockImage clocks(DeadKernel kernel, Map<String, Object> report) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        report.put("clocks", c);
+        try {
+            DeadKernelClocks.Reading r = DeadKernelClocks.read(kernel);
+            c.put("monotonic_ns", r.clocks().monotonicNs());
+            c.put("boottime_ns", r.clocks().boottimeNs());
+            c.put("realtime_ns", r.realtimeNs());
+            c.put("source", r.source());
+            return r.clocks();
+        } catch (RuntimeException e) {
+            c.put("error", oneLine(e));
+            log.accept("clocks: cannot read the dead kernel's timekeeper: " + oneLine(e));
+            return null;
         }
     }
 
@@ -225,8 +250,8 @@ public final class Resurrector {
 
     /** Writes one tree; a process that fails is dropped with its descendants and the rest retried. */
     private Map<String, Object> writeTree(DeadKernel kernel, DeadKernelIpc ipc, ImageMapper mapper, XsaveLayout layout,
-                                          ResurrectionPlan tree, String crashTime, Map<Integer, String> errors,
-                                          Map<Integer, Integer> treeOf) {
+                                          ResurrectionPlan tree, String crashTime, ClockImage clocks,
+                                          Map<Integer, String> errors, Map<Integer, Integer> treeOf) {
         Map<String, Object> tr = new LinkedHashMap<>();
         tr.put("root", (long) tree.rootPid());
         Path dir = o.out().resolve(String.valueOf(tree.rootPid()));
@@ -272,7 +297,7 @@ public final class Resurrector {
             if (failed == null) {
                 try {
                     deleteTree(dir);
-                    WriteResult w = new ImageWriter(layout).write(dir, images, ipcImage);
+                    WriteResult w = new ImageWriter(layout).write(dir, images, ipcImage, clocks);
                     Files.writeString(dir.resolve(SetManifest.FILE), Json.write(SetManifest.of(tree, members, crashTime,
                             "")));
                     long bytes = sizeOf(dir);

@@ -118,7 +118,7 @@ public final class CampaignReport {
                 continue;
             }
             String key = o.label() + (r.get("phase") == null ? "" : " (phase " + r.get("phase") + ")") + ": " + r.get("cause");
-            causes.merge(key, 1, Integer::sum);
+            causes.merge(OutcomeClassifier.mask(key), 1, Integer::sum);
         }
         appendRanked(sb, causes, "cause");
         sb.append("\n### Why workloads were lost after the crash kernel booted (per workload, numbers masked)\n\n");

@@ -110,7 +110,12 @@ public final class OutcomeClassifier {
         while (rm.find()) {
             Matcher e = CRIU_ERROR.matcher(rm.group(2));
             String head = rm.group(2).replaceAll(":? ?\\(\\d+\\.\\d+\\).*", "").strip();
-            restoreErrors.putIfAbsent(rm.group(1), e.find() ? head + ": " + e.group(1).strip() : firstLine(rm.group(2)));
+            String err = null;
+            while (err == null && e.find()) {
+                // the restore tool's log tail; a "see the web page" line explains nothing by itself
+                err = e.group(1).contains("For details visit") ? null : e.group(1).strip();
+            }
+            restoreErrors.putIfAbsent(rm.group(1), err != null ? head + ": " + err : firstLine(rm.group(2)));
         }
         for (Object o : list(report.get("processes"))) {
             Map<String, Object> p = (Map<String, Object>) o;
@@ -237,7 +242,7 @@ public final class OutcomeClassifier {
     }
 
     static String mask(String line) {
-        return line.replaceAll("0x[0-9a-fA-F]+", "X").replaceAll("\\b[0-9a-fA-F]{8,16}\\b", "X")
+        return line.replaceAll("0x[0-9a-fA-F]+", "X").replaceAll("/SYSV[0-9a-fA-F]+", "/SYSVX").replaceAll("\\b[0-9a-fA-F]{8,16}\\b", "X")
                 .replaceAll("(?<![A-Za-z_\\d])\\d+", "N").strip();
     }
 

@@ -75,6 +75,8 @@ public final class Trial {
     /** Console text showing that the kernel really panicked (with panic_on_oops=1 an oops goes to kdump). */
     static final Pattern PANICKED = Pattern.compile("Kernel panic|Oops: |elfcorehdr=|OW-CRASH kernel-up");
 
+    /** The SDK state directory the demo workloads use on the guest's persistent disk. */
+    static final String STATE_DIR = "/data/otherworld/state";
     static final Duration CRASH_KERNEL_TIMEOUT = Duration.ofSeconds(180);
     static final Duration AGENT_TIMEOUT = Duration.ofSeconds(600);
     static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(240);
@@ -237,7 +239,7 @@ public final class Trial {
             fromAgent(agentReport, r);
             Map<String, Object> ordered = new LinkedHashMap<>();
             for (String k : List.of("name", "pid", "session_pids", "resurrected", "crash_procedure", "unrestored",
-                    "state_check", "detail", "agent_decision")) {
+                    "state_check", "detail", "agent_decision", "decision")) {
                 ordered.put(k, r.get(k));
             }
             allPass &= "pass".equals(r.get("state_check")) && Boolean.TRUE.equals(r.get("resurrected"));
@@ -388,7 +390,12 @@ public final class Trial {
                 r.put("state_check", cr.exit() == 0 ? "pass" : "fail");
                 r.put("detail", cr.output());
             }
-            log.accept("workload " + w.name() + ": " + r.get("state_check") + " " + r.get("detail"));
+            // what the application's crash procedures decided (the SDK's decision record), if any ran
+            String decision = c.run("sed -n 's/^decision=//p' " + STATE_DIR + "/reports/" + pid + ".decision 2>/dev/null",
+                    Duration.ofSeconds(30)).output().strip();
+            r.put("decision", decision.isEmpty() ? null : decision);
+            log.accept("workload " + w.name() + ": " + r.get("state_check") + " " + r.get("detail")
+                    + (decision.isEmpty() ? "" : " (crash procedure decided " + decision + ")"));
             results.put(w.name(), r);
         }
     }

@@ -61,7 +61,7 @@ class CampaignReportTest {
         assertTrue(md.contains("| crash kernel booted (of panics) | 80% (4/5) |"), md);
         assertTrue(md.contains("**25% (1/4)**"), md);
         // grouped causes, most frequent first; pipes escaped
-        assertTrue(md.contains("| 2 | resurrection failed (phase extraction): the resurrector agent exited with code 3 |"), md);
+        assertTrue(md.contains("| 2 | resurrection failed (phase extraction): the resurrector agent exited with code N |"), md);
         assertTrue(md.contains("a\\|b"), md);
         assertTrue(md.contains("| 1 | workload mtworker (extraction): the agent did not resurrect it: unix fd N |"), md);
         assertTrue(md.contains("97-98%"), md);
