@@ -32,7 +32,7 @@ final class Restore implements Callable<Integer> {
             return 0;
         }
         Map<String, Object> r = new Restorer(new Restorer.Options(images, stateDir, criu, kill,
-                Duration.ofSeconds(timeoutSeconds)), System.err::println).run();
+                Duration.ofSeconds(timeoutSeconds), Path.of("/proc/sys/kernel/ns_last_pid")), System.err::println).run();
         return ((Number) r.get("sets_failed")).longValue() == 0 ? 0 : 2;
     }
 }

@@ -34,7 +34,12 @@ public final class SetManifest {
         m.put("crash_time", crashTime);
         m.put("panic", panic);
         List<Object> ps = new ArrayList<>();
+        long maxId = 0;
         for (ProcessPlan p : written) {
+            maxId = Math.max(maxId, p.pid());
+            for (var t : p.model().threads()) {
+                maxId = Math.max(maxId, t.tid());
+            }
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("pid", (long) p.pid());
             e.put("ppid", (long) p.model().ppid());
@@ -47,6 +52,8 @@ public final class SetManifest {
             ps.add(e);
         }
         m.put("processes", ps);
+        // the highest pid/tid the set needs: restore keeps fresh pids above it (see Restorer)
+        m.put("max_id", maxId);
         return m;
     }
 

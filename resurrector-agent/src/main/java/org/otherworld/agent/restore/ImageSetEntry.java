@@ -21,9 +21,10 @@ import org.otherworld.agent.plan.UnrestoredResource;
  * @param crashTime  panic time (ISO-8601) or null
  * @param panic      panic message or ""
  * @param processes  its processes
+ * @param maxId      the highest pid or tid the set needs (0 if the manifest does not say)
  */
 public record ImageSetEntry(Path dir, int root, int parent, long startTicks, boolean shellJob, String crashTime,
-                            String panic, List<Member> processes) {
+                            String panic, List<Member> processes, int maxId) {
     /**
      * A process of the set.
      *
@@ -60,7 +61,8 @@ public record ImageSetEntry(Path dir, int root, int parent, long startTicks, boo
         Object ticks = m.get("root_start_ticks");
         return new ImageSetEntry(dir, num(m.get("root")), num(m.get("parent")),
                 ticks instanceof Number n ? n.longValue() : 0, Boolean.TRUE.equals(m.get("shell_job")),
-                (String) m.get("crash_time"), m.get("panic") == null ? "" : str(m.get("panic")), members);
+                (String) m.get("crash_time"), m.get("panic") == null ? "" : str(m.get("panic")), members,
+                Math.max(0, num(m.get("max_id"))));
     }
 
     private static int num(Object o) {

@@ -42,8 +42,10 @@ public final class Restorer {
      * @param criu     the criu command (a path or a name on PATH)
      * @param kill     the command sending a signal: run as {@code kill -PWR PID}
      * @param timeout  per set
+     * @param lastPidFile the kernel's pid allocator cursor ({@code /proc/sys/kernel/ns_last_pid}), or null
+     *                    to leave it alone
      */
-    public record Options(Path images, Path stateDir, String criu, String kill, Duration timeout) {
+    public record Options(Path images, Path stateDir, String criu, String kill, Duration timeout, Path lastPidFile) {
     }
 
     private final Options o;
@@ -80,6 +82,7 @@ public final class Restorer {
         long t0 = System.nanoTime();
         List<String> errors = new ArrayList<>();
         List<ImageSetEntry> sets = RestoreOrder.order(find(o.images(), errors));
+        reservePids(sets, errors);
         List<Object> setReports = new ArrayList<>();
         int restored = 0;
         int failed = 0;
@@ -112,6 +115,27 @@ public final class Restorer {
         log.accept(String.format("restore: %d of %d sets restored, %d reports delivered, %d ms", restored,
                 sets.size(), delivered, report.get("total_ms")));
         return report;
+    }
+
+    /**
+     * Moves the kernel's pid allocator past every pid and tid the image sets need, so that nothing
+     * started meanwhile (criu itself, its helpers, a restored process's new threads) takes one of them:
+     * criu places each restored task at its original pid, and fails with EEXIST when it is taken.
+     */
+    private void reservePids(List<ImageSetEntry> sets, List<String> errors) {
+        int max = sets.stream().mapToInt(ImageSetEntry::maxId).max().orElse(0);
+        if (max <= 0 || o.lastPidFile() == null) {
+            return;
+        }
+        try {
+            int last = Integer.parseInt(Files.readString(o.lastPidFile()).strip());
+            if (last < max) {
+                Files.writeString(o.lastPidFile(), Integer.toString(max));
+                log.accept("restore: fresh pids start above " + max + " (were at " + last + ")");
+            }
+        } catch (IOException | NumberFormatException e) {
+            errors.add("cannot reserve pids up to " + max + " in " + o.lastPidFile() + ": " + e.getMessage());
+        }
     }
 
     /** The criu command line for a set. */

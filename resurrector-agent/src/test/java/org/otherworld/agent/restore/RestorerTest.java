@@ -52,6 +52,7 @@ class RestorerTest {
         m.put("crash_time", "2026-11-22T10:00:00Z");
         m.put("panic", "Kernel panic - not syncing: sysrq\ttest");
         m.put("processes", List.of(proc));
+        m.put("max_id", (long) pid + 3); // as if the process had three more threads
         Files.writeString(d.resolve(SetManifest.FILE), Json.write(m));
         return d;
     }
@@ -81,8 +82,11 @@ class RestorerTest {
         Path signals = tmp.resolve("signals");
         Path kill = script("kill", "echo \"$*\" >> " + signals + "\n");
         Path state = tmp.resolve("state");
+        Path lastPid = tmp.resolve("ns_last_pid");
+        Files.writeString(lastPid, "150\n");
         Map<String, Object> r = new Restorer(new Restorer.Options(images, state, criu.toString(), kill.toString(),
-                Duration.ofSeconds(20)), s -> { }).run();
+                Duration.ofSeconds(20), lastPid), s -> { }).run();
+        assertEquals("203", Files.readString(lastPid).strip(), "fresh pids start above every pid the sets need");
         assertEquals(1L, r.get("sets_restored"));
         assertEquals(1L, r.get("sets_failed"));
         List<String> cl = Files.readAllLines(calls);
@@ -105,14 +109,14 @@ class RestorerTest {
         assertTrue(json.contains("oops"), json);
         // a report still pending blocks a second one for the same pid
         Map<String, Object> again = new Restorer(new Restorer.Options(images, state, criu.toString(), kill.toString(),
-                Duration.ofSeconds(20)), s -> { }).run();
+                Duration.ofSeconds(20), null), s -> { }).run();
         assertEquals(0L, again.get("reports_delivered"));
     }
 
     @Test
     void noImagesNothingToDo() throws Exception {
         Map<String, Object> r = new Restorer(new Restorer.Options(tmp.resolve("none"), null, "criu", "kill",
-                Duration.ofSeconds(1)), s -> { }).run();
+                Duration.ofSeconds(1), null), s -> { }).run();
         assertEquals(0L, r.get("sets_failed"));
     }
 }
