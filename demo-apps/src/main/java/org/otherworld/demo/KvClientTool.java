@@ -88,6 +88,29 @@ final class KvClientTool {
         System.exit(check(DemoFiles.endpoint(args[0]), Path.of(args[1]), System.out) ? 0 : 1);
     }
 
+    /** How long a just-resurrected server may take to accept again (a restart re-executes its JVM). */
+    static final long STARTUP_MS = 90_000;
+
+    /** Connects, retrying until the server accepts or {@code ms} have passed. */
+    static LineClient connectWithin(InetSocketAddress addr, long ms) throws IOException {
+        long deadline = System.nanoTime() + ms * 1_000_000;
+        while (true) {
+            try {
+                return new LineClient(addr, IO_TIMEOUT_MS);
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Verifies every acknowledged key; prints PASS/FAIL lines; returns true if all pass. */
     static boolean check(InetSocketAddress addr, Path ackFile, PrintStream out) throws IOException {
         List<String[]> acks = AckLog.read(ackFile);
@@ -96,7 +119,7 @@ final class KvClientTool {
             expected.put(a[0], a[1]);
         }
         int bad = 0;
-        try (LineClient c = new LineClient(addr, IO_TIMEOUT_MS)) {
+        try (LineClient c = connectWithin(addr, STARTUP_MS)) {
             out.println("INFO " + c.request("COUNT") + " " + c.request("CHECKSUM") + " " + c.request("ACKED"));
             for (java.util.Map.Entry<String, String> e : expected.entrySet()) {
                 String reply = c.request("GET " + e.getKey());

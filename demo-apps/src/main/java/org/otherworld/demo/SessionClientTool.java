@@ -17,7 +17,7 @@ import java.util.List;
  * ACK_FILE} verifies that every acknowledged session is still served.
  */
 final class SessionClientTool {
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static final long RETRY_DEADLINE_MS = 60_000;
     private static final long RETRY_PAUSE_MS = 500;
 
@@ -91,7 +91,7 @@ final class SessionClientTool {
         HttpClient http = client();
         int bad = 0;
         try {
-            out.println("INFO " + get(http, addr, "/stats").body().trim());
+            out.println("INFO " + firstAnswer(http, addr).body().trim());
             for (String[] a : acks) {
                 HttpResponse<String> r = get(http, addr, "/sessions/" + a[0]);
                 String want = "user=" + a[1];
@@ -112,6 +112,25 @@ final class SessionClientTool {
             out.println("FAIL " + bad + " of " + acks.size() + " acknowledged sessions are missing or wrong");
         }
         return bad == 0;
+    }
+
+    /** How long a just-resurrected server may take to answer at all (its crash procedure reopens the socket). */
+    static final java.time.Duration STARTUP = java.time.Duration.ofSeconds(90);
+
+    /** The first request, retried until the server answers or {@link #STARTUP} has passed. */
+    private static HttpResponse<String> firstAnswer(HttpClient http, InetSocketAddress addr)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + STARTUP.toNanos();
+        while (true) {
+            try {
+                return get(http, addr, "/stats");
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(1000);
+            }
+        }
     }
 
     private static HttpResponse<String> get(HttpClient http, InetSocketAddress addr, String path)
