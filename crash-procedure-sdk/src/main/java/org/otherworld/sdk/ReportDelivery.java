@@ -55,9 +55,21 @@ final class ReportDelivery {
         wakeups.release();
     }
 
-    synchronized void stop() {
-        stopped = true;
-        wake();
+    /** Stops the delivery thread and waits (briefly) for a delivery in progress to finish. */
+    void stop() {
+        Thread t;
+        synchronized (this) {
+            stopped = true;
+            wake();
+            t = thread;
+        }
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private void loop(Duration wait) {
