@@ -24,12 +24,15 @@ import org.otherworld.agent.kernel.KObject;
  */
 public final class DeadKernelClocks {
     /**
-     * Added to the clock of the last timekeeping update: the crash came at most about one tick later (the
-     * panicking CPU was running, and a running CPU's tick updates the timekeeper), and the processes may
-     * have read the clock (vDSO) up to then. 10 ms is one tick at the lowest CONFIG_HZ (100), so the
-     * restored clocks never read less than what a process saw before the crash.
+     * Added to the clock of the last timekeeping update, because the processes may have read the clock
+     * (vDSO: the last update plus the cycles since) up to the crash, and the restored clocks must never read
+     * less than that. On hardware the crash comes at most about one tick after the update (the panicking
+     * CPU was running, and a running CPU's tick updates the timekeeper): 4 ms at Debian's HZ=250, 10 ms at
+     * HZ=100. Under QEMU TCG ticks are late: the last update was 17-25 ms before the panic's first printk
+     * in three dumps. 50 ms covers both; erring late only makes pending timed waits end up to that much
+     * early, as a CRIU dump (which reads the clocks after freezing the tasks) does too.
      */
-    static final long UPDATE_MARGIN_NS = 10_000_000L;
+    static final long UPDATE_MARGIN_NS = 50_000_000L;
     /** Alignment of struct timekeeper on x86-64 (its widest members are u64/ktime_t). */
     static final long TIMEKEEPER_ALIGN = 8;
     /** Clocks beyond this (~100 years of uptime) are taken as corrupt. */
