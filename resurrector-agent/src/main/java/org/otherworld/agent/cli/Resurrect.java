@@ -18,6 +18,8 @@ final class Resurrect implements Callable<Integer> {
     @Option(names = "--state-dir", description = "The SDK state directory of the dead system as mounted here "
             + "(registrations/); default: none, no process has a crash procedure.")
     Path stateDir;
+    @Option(names = "--profile", description = "Directory with System.map and btf saved at arm time (kernels before 6.0).")
+    Path profile;
     @Option(names = "--policy", description = "System-process policy file (default: the built-in one).")
     Path policy;
     @Option(names = "--flush-root", defaultValue = "/", description = "Where the dead kernel's paths are rooted here "
@@ -34,7 +36,7 @@ final class Resurrect implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Resurrector.Options o = new Resurrector.Options(vmcore, out, stateDir, policy, noFlush ? null : flushRoot,
-                new Planner.Config(resurrectFaulty, allowPartial));
+                new Planner.Config(resurrectFaulty, allowPartial), profile);
         try {
             new Resurrector(o, System.err::println).run();
             return 0;

@@ -93,8 +93,9 @@ public final class DeadKernel implements AutoCloseable {
     }
 
     /**
-     * Opens a vmcore; {@code profileDir} (may be null) supplies System.map and a BTF file when the
-     * kernel does not export its kallsyms tables or BTF.
+     * Opens a vmcore; {@code profileDir} (may be null) supplies System.map and a BTF file (arm saves them
+     * for kernels before 6.0); when present they are used instead of the vmcore's own kallsyms tables and
+     * BTF, and the self-check against VMCOREINFO rejects a profile of another boot.
      */
     public static DeadKernel open(Path vmcorePath, Path profileDir) throws IOException {
         ElfVmcore core = ElfVmcore.open(vmcorePath);
@@ -145,7 +146,8 @@ public final class DeadKernel implements AutoCloseable {
 
     private static SymbolTable loadSymbols(PhysicalMemory core, VmcoreInfo info, Path profileDir, String release)
             throws IOException {
-        if (info.findSymbol("kallsyms_names").isPresent()) {
+        // a profile given explicitly wins (the self-check against VMCOREINFO still catches a wrong one)
+        if (info.findSymbol("kallsyms_names").isPresent() && profileFile(profileDir, PROFILE_SYSTEM_MAP) == null) {
             try {
                 return Kallsyms.readFromImage(core, info);
             } catch (KallsymsException | MemoryAccessException e) {
@@ -163,10 +165,16 @@ public final class DeadKernel implements AutoCloseable {
         return relocate(SymbolTable.fromSystemMap(map), info);
     }
 
-    /** A System.map holds link-time addresses; KASLR moved them by KERNELOFFSET. */
+    /**
+     * A System.map holds link-time addresses; KASLR moved them by KERNELOFFSET. A profile saved by
+     * {@code arm} from /proc/kallsyms already holds the addresses of the boot that crashed: its
+     * {@code _stext} equals VMCOREINFO's, and it is taken as it is.
+     */
     private static SymbolTable relocate(SymbolTable linkTime, VmcoreInfo info) {
         long off = info.findKernelOffset().orElse(0);
-        if (off == 0) {
+        OptionalLong stext = linkTime.find("_stext");
+        OptionalLong crashed = info.findSymbol("_stext");
+        if (off == 0 || stext.isPresent() && crashed.isPresent() && stext.getAsLong() == crashed.getAsLong()) {
             return linkTime;
         }
         List<org.otherworld.agent.symbols.Symbol> moved = new java.util.ArrayList<>(linkTime.size());
@@ -195,7 +203,7 @@ public final class DeadKernel implements AutoCloseable {
             throws IOException {
         OptionalLong start = symbols.find("__start_BTF");
         OptionalLong stop = symbols.find("__stop_BTF");
-        if (start.isPresent() && stop.isPresent()) {
+        if (start.isPresent() && stop.isPresent() && profileBtf(profileDir) == null) {
             try {
                 return Btf.load(kas, start.getAsLong(), stop.getAsLong());
             } catch (BtfFormatException | MemoryAccessException e) {

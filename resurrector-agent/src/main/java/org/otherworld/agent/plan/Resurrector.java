@@ -54,7 +54,12 @@ public final class Resurrector {
      * @param flushRoot  where the dead kernel's paths are rooted here, or null to skip the write-back
      * @param config     rule switches
      */
-    public record Options(Path vmcore, Path out, Path stateDir, Path policyFile, Path flushRoot, Planner.Config config) {
+    public record Options(Path vmcore, Path out, Path stateDir, Path policyFile, Path flushRoot, Planner.Config config,
+                          Path profile) {
+        /** Without a profile (Linux 6.0+: symbols and types come from the vmcore itself). */
+        public Options(Path vmcore, Path out, Path stateDir, Path policyFile, Path flushRoot, Planner.Config config) {
+            this(vmcore, out, stateDir, policyFile, flushRoot, config, null);
+        }
     }
 
     private final Options o;
@@ -81,7 +86,7 @@ public final class Resurrector {
         Map<String, Object> report = new LinkedHashMap<>();
         DeadKernel kernel;
         try {
-            kernel = DeadKernel.open(o.vmcore());
+            kernel = DeadKernel.open(o.vmcore(), o.profile());
         } catch (IOException | RuntimeException e) {
             throw new NothingDone("cannot open " + o.vmcore() + ": " + e.getMessage(), e);
         }

@@ -142,4 +142,21 @@ class DeadKernelTest {
             assertTrue(k.cpus().isEmpty());
         }
     }
+
+    /**
+     * A profile that arm saved from /proc/kallsyms holds the crashed boot's own (KASLR-moved)
+     * addresses: it is used as it is, not moved again by KERNELOFFSET.
+     */
+    @Test
+    void aProfileWithTheCrashedBootsAddressesIsNotMovedAgain() throws IOException {
+        String info = info("5.10.0", true) + "KERNELOFFSET=200000\nSYMBOL(_stext)=" + Long.toHexString(IMAGE) + "\n";
+        Path core = write("vmcore", core(info, memory()));
+        Path profile = Files.createDirectory(dir.resolve("profile"));
+        Files.writeString(profile.resolve("System.map"), String.format("%016x T _stext%n", IMAGE) + systemMap());
+        Files.write(profile.resolve("btf"), btf());
+        try (DeadKernel k = DeadKernel.open(core, profile)) {
+            assertEquals(IMAGE + 0x100, k.symbol("page_offset_base"));
+            assertEquals(PAGE_OFFSET_BASE, k.pageOffsetBase());
+        }
+    }
 }

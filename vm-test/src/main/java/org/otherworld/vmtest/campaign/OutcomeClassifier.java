@@ -25,6 +25,8 @@ public final class OutcomeClassifier {
     private static final Pattern SYMPTOM = Pattern.compile("(?m)^(?:\\[[ \\d.]+\\] )?((?:watchdog: )?BUG: .*|general protection fault.*"
             + "|kernel BUG at .*|invalid opcode: .*|Kernel panic - not syncing: .*|INFO: task .* blocked for more than.*"
             + "|WARNING: .*|stack segment: .*|double fault: .*|Oops: .*)$");
+    /** RCU stall reports: a symptom only when nothing more specific was printed (they precede lockup panics). */
+    private static final Pattern RCU_STALL = Pattern.compile("(?m)^(?:\\[[ \\d.]+\\] )?(rcu: INFO: .*)$");
     private static final Pattern RIP = Pattern.compile("(?m)RIP: 0010:([A-Za-z0-9_.]+)");
     private static final List<String> PHASE_ORDER = List.of("extraction", "images", "handover", "restore");
 
@@ -231,7 +233,10 @@ public final class OutcomeClassifier {
         int from = Math.max(0, console.indexOf("OW-MAIN booted"));
         Matcher m = SYMPTOM.matcher(console);
         if (!m.find(from)) {
-            return null;
+            m = RCU_STALL.matcher(console);
+            if (!m.find(from)) {
+                return null;
+            }
         }
         String s = mask(m.group(1));
         Matcher rip = RIP.matcher(console);

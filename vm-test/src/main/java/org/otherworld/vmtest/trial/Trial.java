@@ -75,6 +75,8 @@ public final class Trial {
     /** Console text showing that the kernel really panicked (with panic_on_oops=1 an oops goes to kdump). */
     static final Pattern PANICKED = Pattern.compile("Kernel panic|Oops: |elfcorehdr=|OW-CRASH kernel-up");
 
+    /** 32 KiB written without sync right before the crash; its content must survive the resurrection. */
+    static final String DIRTY_FILE = "/data/work/dirty-before-crash.bin";
     /** The SDK state directory the demo workloads use on the guest's persistent disk. */
     static final String STATE_DIR = "/data/otherworld/state";
     static final Duration CRASH_KERNEL_TIMEOUT = Duration.ofSeconds(180);
@@ -104,6 +106,8 @@ public final class Trial {
         Map<String, String> pre = new LinkedHashMap<>();
         Map<String, Map<String, Object>> results = new LinkedHashMap<>();
         Map<String, Object> agentReport = null;
+        String dirtySha = null;
+        String dirtyCheck = "not checked";
         boolean mainKernelBack = false;
         try {
             Files.createDirectories(o.out());
@@ -141,6 +145,10 @@ public final class Trial {
             }
             pre.putAll(wr.probe(o.workloads()));
             log.accept("pre-crash state: " + pre);
+            // data written right before the crash and never synced: only in the dead kernel's page
+            // cache; after the resurrection it must be on disk, whole
+            dirtySha = c.check("dd if=/dev/urandom of=" + DIRTY_FILE + " bs=4096 count=8 2>/dev/null && sha256sum "
+                    + DIRTY_FILE + " | cut -d' ' -f1", Duration.ofSeconds(60)).strip();
 
             tl.mark("crash");
             log.accept("crashing the kernel: " + o.faultLabel());
@@ -204,6 +212,9 @@ public final class Trial {
             mainKernelBack = true;
             long mem = Long.parseLong(c.check("awk '/MemTotal/ {print $2}' /proc/meminfo", Duration.ofSeconds(30)).strip());
             report.put("main_kernel_after_handover_mem_kib", mem);
+            String after = c.run("sha256sum " + DIRTY_FILE + " 2>&1 | cut -d' ' -f1", Duration.ofSeconds(60)).output().strip();
+            dirtyCheck = after.equals(dirtySha) ? "pass" : "fail";
+            log.accept("dirty data written just before the crash: " + dirtyCheck + " (sha256 " + after + ", expected " + dirtySha + ")");
             checkWorkloads(c, o.workloads(), pids, cmdlines, pre, results);
             g.shutdown(Duration.ofSeconds(60));
             agentReport = readAgentReport(g.dataDisk(), o.out());
@@ -225,7 +236,8 @@ public final class Trial {
         report.put("phases_ms", phases(tl));
         report.put("timeline_ms", tl.events());
         List<Object> procs = new ArrayList<>();
-        boolean allPass = mainKernelBack && missing.isEmpty();
+        boolean allPass = mainKernelBack && missing.isEmpty() && "pass".equals(dirtyCheck);
+        report.put("dirty_data_check", dirtyCheck);
         for (Workload w : o.workloads()) {
             Map<String, Object> r = results.getOrDefault(w.name(), new LinkedHashMap<>());
             r.putIfAbsent("name", w.name());

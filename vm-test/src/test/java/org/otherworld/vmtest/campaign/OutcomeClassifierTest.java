@@ -201,6 +201,10 @@ class OutcomeClassifierTest {
                 OutcomeClassifier.symptom(BOOTED + "[   40.1] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [sh:163]\n"));
         assertEquals("general protection fault, probably for non-canonical address X: N [#N] PREEMPT SMP NOPTI",
                 OutcomeClassifier.symptom(BOOTED + "[ 9.9] general protection fault, probably for non-canonical address 0xdead000000000100: 0000 [#1] PREEMPT SMP NOPTI\n"));
+        assertEquals("rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:",
+                OutcomeClassifier.symptom(BOOTED + "[   37.745122] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"));
+        assertEquals("watchdog: BUG: soft lockup - CPU#N stuck for Ns! [sh:N]", OutcomeClassifier.symptom(BOOTED
+                + "[ 37.7] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n[ 68.5] watchdog: BUG: soft lockup - CPU#1 stuck for 48s! [sh:9]\n"));
         // an error line before the guest booted is not the fault's
         assertNull(OutcomeClassifier.symptom("[ 0.1] WARNING: early firmware quirk\n" + BOOTED));
     }

@@ -45,6 +45,7 @@ class TrialIT {
             assertEquals(true, p.get("resurrected"), p.get("name") + " resurrected: " + p.get("detail"));
             assertEquals("pass", p.get("state_check"), p.get("name") + ": " + p.get("detail"));
         }
+        assertEquals("pass", report.get("dirty_data_check"), "data written without sync before the crash is on disk");
         assertEquals("pass", report.get("verdict"));
     }
 }
