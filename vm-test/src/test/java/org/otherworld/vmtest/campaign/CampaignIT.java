@@ -8,14 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.otherworld.vmtest.Workspace;
+import org.otherworld.vmtest.it.VmAvailability;
 import org.otherworld.vmtest.trial.Workload;
 
 /**
@@ -25,37 +24,9 @@ import org.otherworld.vmtest.trial.Workload;
  * the other VM tests; OTHERWORLD_SKIP_VM=1 skips on purpose).
  */
 class CampaignIT {
-    static String whyNot() {
-        List<String> why = new ArrayList<>();
-        if ("1".equals(System.getenv("OTHERWORLD_SKIP_VM"))) {
-            why.add("OTHERWORLD_SKIP_VM=1");
-        }
-        for (String tool : List.of("/usr/bin/qemu-system-x86_64", "/usr/sbin/criu", "/sbin/kexec", "/bin/busybox",
-                "/usr/sbin/mke2fs", "/usr/sbin/debugfs", "/usr/bin/apt-get", "/usr/bin/gdb")) {
-            if (!Files.isExecutable(Path.of(tool))) {
-                why.add(tool + " is missing (./otherworld setup installs it)");
-            }
-        }
-        return why.isEmpty() ? null : String.join("; ", why);
-    }
-
-    static Workspace workspace() {
-        String why = whyNot();
-        if (why != null) {
-            System.err.println("SKIPPED VM test: " + why);
-        }
-        Assumptions.assumeTrue(why == null, () -> "VM tests skipped: " + why);
-        Workspace ws = Workspace.detect();
-        for (Path jar : List.of(ws.home().resolve("resurrector-agent/target/otherworld-agent.jar"),
-                ws.home().resolve("demo-apps/target/otherworld-demos.jar"))) {
-            Assumptions.assumeTrue(Files.isRegularFile(jar), () -> "VM tests need " + jar + " (run mvn package or mvn verify)");
-        }
-        return ws;
-    }
-
     @Test
     void threeInjectorsAreRunClassifiedAndResumable(@TempDir Path tmp) throws Exception {
-        Workspace ws = workspace();
+        Workspace ws = VmAvailability.workspace("/usr/bin/gdb");
         Campaign.Options o = new Campaign.Options(tmp, 3, List.of(FaultType.NULL, FaultType.GDB_REG, FaultType.HUNG), 11, 1,
                 Duration.ofMinutes(5), 1024, System.getenv().getOrDefault("OTHERWORLD_ACCEL", "auto"), Workload.demos());
         List<Map<String, Object>> recs = new Campaign(ws, System.out::println).run(o);

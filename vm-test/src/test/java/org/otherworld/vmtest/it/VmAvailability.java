@@ -11,17 +11,20 @@ import org.otherworld.vmtest.Workspace;
  * Whether this machine can run VM tests; when it cannot, tests are skipped with the reason printed,
  * never silently. Set OTHERWORLD_SKIP_VM=1 to skip them on purpose.
  */
-final class VmAvailability {
+public final class VmAvailability {
     private VmAvailability() {
     }
 
-    static String whyNot() {
+    /** Why VM tests cannot run here (null if they can); {@code extraTools} are further programs needed. */
+    public static String whyNot(String... extraTools) {
         List<String> why = new ArrayList<>();
         if ("1".equals(System.getenv("OTHERWORLD_SKIP_VM"))) {
             why.add("OTHERWORLD_SKIP_VM=1");
         }
-        for (String tool : List.of("/usr/bin/qemu-system-x86_64", "/usr/sbin/criu", "/sbin/kexec", "/bin/busybox",
-                "/usr/sbin/mke2fs", "/usr/sbin/debugfs", "/usr/bin/apt-get")) {
+        List<String> tools = new ArrayList<>(List.of("/usr/bin/qemu-system-x86_64", "/usr/sbin/criu", "/sbin/kexec",
+                "/bin/busybox", "/usr/sbin/mke2fs", "/usr/sbin/debugfs", "/usr/bin/apt-get"));
+        tools.addAll(List.of(extraTools));
+        for (String tool : tools) {
             if (!Files.isExecutable(Path.of(tool))) {
                 why.add(tool + " is missing (./otherworld setup installs it)");
             }
@@ -29,8 +32,9 @@ final class VmAvailability {
         return why.isEmpty() ? null : String.join("; ", why);
     }
 
-    static Workspace workspace() {
-        String why = whyNot();
+    /** The workspace, or the test is skipped (with the reason printed) when VMs cannot run here. */
+    public static Workspace workspace(String... extraTools) {
+        String why = whyNot(extraTools);
         if (why != null) {
             System.err.println("SKIPPED VM test: " + why);
         }
