@@ -55,7 +55,12 @@ class RealCaptureResurrectTest {
         assertEquals(true, sh.get("resurrect"), String.valueOf(sh.get("reason")));
         assertEquals(shell, sh.get("tree"));
         long mt = ((Number) workloads.get("mtworker")).longValue();
-        assertTrue(String.valueOf(procs.get(mt).get("reason")).contains("SysV"), String.valueOf(procs.get(mt).get("reason")));
+        // mtworker runs in an IPC namespace of its own (then its SysV segment is restored with it); captures
+        // made before that change have it in the host's namespace, where it must be refused for SysV
+        Map<String, Object> m = procs.get(mt);
+        if (!Boolean.TRUE.equals(m.get("resurrect"))) {
+            assertTrue(String.valueOf(m.get("reason")).contains("SysV"), String.valueOf(m.get("reason")));
+        }
         assertEquals(1, ((List<Object>) report.get("faulty_tids")).size());
 
         Path set = out.resolve(String.valueOf(shell));
