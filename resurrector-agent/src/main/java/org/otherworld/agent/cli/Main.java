@@ -3,7 +3,6 @@ package org.otherworld.agent.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,9 +66,5 @@ public final class Main implements Runnable {
             Files.writeString(out, Json.write(snap));
             return 0;
         }
-    }
-
-    static String join(String[] a) {
-        return Arrays.toString(a);
     }
 }
