@@ -69,6 +69,11 @@ public final class QemuVm implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** QEMU's exit status, or null while it runs. */
+    public Integer exitCode() {
+        return process.isAlive() ? null : process.exitValue();
+    }
+
     @Override
     public void close() {
         if (process.isAlive()) {
