@@ -175,9 +175,10 @@ public final class ProcessJson {
                 r.put("gs_base", hex(t.gsBase()));
                 m.put("regs", r);
             }
+            m.put("fpu", t.fpu() == null ? null : t.fpu().provenance().json());
             if (t.fpu() != null) {
                 FpuState f = t.fpu();
-                m.put("fpu", map("fpstate", hex(f.fpstate()), "size", (long) f.size(), "user_size", (long) f.userSize(),
+                m.put("fpstate", map("fpstate", hex(f.fpstate()), "size", (long) f.size(), "user_size", (long) f.userSize(),
                         "xfeatures", hex(f.xfeatures()), "user_xfeatures", hex(f.userXfeatures()),
                         "xstate_bv", hex(f.header().xstateBv()), "xcomp_bv", hex(f.header().xcompBv()),
                         "compacted", f.header().compacted(), "approximate", f.approximate(),
