@@ -160,7 +160,7 @@ public final class ProcessJson {
                 "vdso", hex(mm.vdso()), "exe", mm.exe(), "saved_auxv", auxv);
     }
 
-    /** Per-thread registers, FPU and signal state. */
+    /** Per-thread registers, FPU ("fpu": its provenance, "fpstate": the area) and signal state. */
     public static List<Object> threadDetails(List<ThreadModel> threads) {
         List<Object> out = new ArrayList<>();
         for (ThreadModel t : threads) {
