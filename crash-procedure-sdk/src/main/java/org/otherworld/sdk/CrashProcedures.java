@@ -192,6 +192,20 @@ public final class CrashProcedures {
     }
 
     /**
+     * Which path holds this process's registration, as one line for logs and demos:
+     * {@code "prctl (patched kernel) + record"} when the kernel accepted {@code PR_SET_OTHERWORLD}
+     * (the agent prefers the kernel's copy), {@code "record only: stock kernel (prctl EINVAL)"} on a
+     * kernel without the Otherworld patch (the durable record file is the registration), or
+     * {@code "record only: prctl disabled ..."}, {@code "record only: prctl failed (...)"},
+     * {@code "none yet (nothing registered)"}.
+     *
+     * @return the status line
+     */
+    public static String kernelInterfaceStatus() {
+        return registry().kernelInterfaceStatus();
+    }
+
+    /**
      * Whether reports are delivered by SIGPWR (true) or by polling the reports directory (false).
      *
      * @return true if the signal handler is installed

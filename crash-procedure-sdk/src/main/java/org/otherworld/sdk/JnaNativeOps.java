@@ -31,6 +31,8 @@ final class JnaNativeOps implements NativeOps {
     interface LibC extends Library {
         int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
 
+        int prctl(int option, Pointer arg2, long arg3, long arg4, long arg5) throws LastErrorException;
+
         int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 
         int sigprocmask(int how, Pointer set, Pointer oldset) throws LastErrorException;
@@ -49,6 +51,18 @@ final class JnaNativeOps implements NativeOps {
             return 0;
         } catch (LastErrorException e) {
             return e.getErrorCode();
+        }
+    }
+
+    @Override
+    public int[] prctlGetOtherworld() {
+        try {
+            Memory count = new Memory(4);
+            count.setInt(0, 0);
+            int policy = Holder.LIBC.prctl(PR_GET_OTHERWORLD, count, 0, 0, 0);
+            return new int[] {policy, count.getInt(0)};
+        } catch (LastErrorException e) {
+            return new int[] {-e.getErrorCode(), 0};
         }
     }
 

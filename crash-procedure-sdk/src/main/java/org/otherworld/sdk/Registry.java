@@ -50,6 +50,8 @@ final class Registry {
     private volatile Duration timeout;
     private volatile boolean kernelInterfaceActive;
     private volatile int lastPrctlResult = -1;
+    /** Set when the kernel answered EINVAL: a stock kernel, not asked again until the process is restored. */
+    private volatile boolean stockKernel;
     private volatile String deliveryMode = "none";
     private volatile Restarter restarter;
 
@@ -94,6 +96,28 @@ final class Registry {
     /** Result of the last prctl call: 0 ok, an errno, or -1 if never called. */
     int lastPrctlResult() {
         return lastPrctlResult;
+    }
+
+    /**
+     * Which path holds the registration, one line: {@code prctl (patched kernel) + record},
+     * {@code record only: stock kernel (prctl EINVAL)}, {@code record only: prctl disabled ...},
+     * {@code record only: prctl failed (...)} or {@code none yet (nothing registered)}.
+     */
+    String kernelInterfaceStatus() {
+        if (!config.usePrctl()) {
+            return "record only: prctl disabled (" + SdkConfig.PROP_PRCTL + "=false)";
+        }
+        if (kernelInterfaceActive) {
+            return "prctl (patched kernel) + record";
+        }
+        if (stockKernel) {
+            return "record only: stock kernel (prctl EINVAL)";
+        }
+        int r = lastPrctlResult;
+        if (r == -1) {
+            return "none yet (nothing registered)";
+        }
+        return "record only: prctl failed (" + (r == -2 ? "native call unavailable" : "errno " + r) + ")";
     }
 
     void setTimeout(Duration d) {
@@ -208,7 +232,7 @@ final class Registry {
     }
 
     private boolean tellKernel(int code, int count) {
-        if (!config.usePrctl()) {
+        if (!config.usePrctl() || stockKernel) {
             return false;
         }
         int r;
@@ -220,6 +244,8 @@ final class Registry {
         }
         lastPrctlResult = r;
         kernelInterfaceActive = r == 0;
+        // the SDK only passes valid arguments, so EINVAL means the kernel does not know the option
+        stockKernel = r == NativeOps.EINVAL;
         return kernelInterfaceActive;
     }
 
@@ -233,6 +259,9 @@ final class Registry {
             return;
         }
         identity = fresh;
+        // restored on a fresh kernel: its mm holds no registration, and the kernel may differ; ask again
+        stockKernel = false;
+        kernelInterfaceActive = false;
         if (recordPath != null) {
             try {
                 persist();

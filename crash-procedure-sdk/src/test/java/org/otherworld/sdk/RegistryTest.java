@@ -91,27 +91,74 @@ class RegistryTest {
     }
 
     @Test
-    void kernelInterfaceIsUsedWhenPrctlSucceedsAndEinvalIsIgnored() throws IOException {
+    void stockKernelEinvalIsRememberedAndTheRecordIsTheRegistration() throws IOException {
         Registry r = registry(Duration.ofSeconds(1));
+        assertEquals("none yet (nothing registered)", r.kernelInterfaceStatus());
         CrashProcedure p = rep -> Decision.CONTINUE;
         r.register(p, 0);
         assertFalse(r.kernelInterfaceActive());
         assertEquals(22, r.lastPrctlResult());
+        assertEquals("record only: stock kernel (prctl EINVAL)", r.kernelInterfaceStatus());
         assertTrue(Files.readAllLines(r.recordPath()).contains("kernel=none"));
+        assertTrue(Files.readAllLines(r.recordPath()).contains("procedures=1"));
 
-        ops.prctlErrno = 0;
+        // not asked again: the kernel will not learn the option while this process lives
         r.setPolicy(ResurrectionPolicy.RESURRECT_EVEN_IF_PARTIAL);
+        r.unregister(p);
+        assertEquals(1, ops.prctlCalls.size());
+        assertTrue(Files.readAllLines(r.recordPath()).contains("policy_code=3"));
+
+        // restored (new start time): the fresh kernel is asked again
+        identity = new ProcessIdentity(4242, 999, identity.exe(), identity.cmdline());
+        r.refreshIdentity();
+        assertEquals(2, ops.prctlCalls.size());
+        assertEquals(3, ops.prctlCalls.get(1)[0]);
+    }
+
+    @Test
+    void patchedKernelHoldsPolicyAndCountAndTheRecordIsStillWritten() throws IOException {
+        ops.prctlErrno = 0;
+        Registry r = registry(Duration.ofSeconds(1));
+        CrashProcedure p = rep -> Decision.CONTINUE;
+        CrashProcedure q = rep -> Decision.SAVE_AND_RESTART;
+        r.register(p, 0);
+        r.register(q, 5);
         assertTrue(r.kernelInterfaceActive());
+        assertEquals("prctl (patched kernel) + record", r.kernelInterfaceStatus());
+        assertEquals(1, ops.kernelPolicy);
+        assertEquals(2, ops.kernelCount);
         assertTrue(Files.readAllLines(r.recordPath()).contains("kernel=prctl"));
-        int[] last = ops.prctlCalls.get(ops.prctlCalls.size() - 1);
-        assertEquals(3, last[0]);
-        assertEquals(1, last[1]);
+
+        r.setPolicy(ResurrectionPolicy.RESURRECT_EVEN_IF_PARTIAL);
+        assertEquals(3, ops.kernelPolicy);
+        r.setPolicy(ResurrectionPolicy.NEVER_RESURRECT);
+        assertEquals(2, ops.kernelPolicy);
+        assertEquals(2, ops.kernelCount);
 
         r.setPolicy(ResurrectionPolicy.RESURRECT_WITH_PROCEDURE);
         r.unregister(p);
-        last = ops.prctlCalls.get(ops.prctlCalls.size() - 1);
+        r.unregister(q);
+        int[] last = ops.prctlCalls.get(ops.prctlCalls.size() - 1);
         assertEquals(0, last[0], "unregistering tells the kernel policy 0");
         assertEquals(0, last[1]);
+        assertEquals(0, ops.kernelPolicy);
+        assertFalse(Files.exists(r.recordPath()));
+    }
+
+    @Test
+    void disabledOrFailingPrctlLeavesTheRecordOnly() throws IOException {
+        Registry off = new Registry(new SdkConfig(dir, Duration.ofSeconds(1), false, Duration.ofMillis(50), false),
+                ops, () -> identity, clock);
+        off.register(rep -> Decision.CONTINUE, 0);
+        assertTrue(ops.prctlCalls.isEmpty());
+        assertTrue(off.kernelInterfaceStatus().startsWith("record only: prctl disabled"), off.kernelInterfaceStatus());
+
+        ops.prctlErrno = 1; // EPERM from some filter: not a stock kernel, so asked again next time
+        Registry r = registry(Duration.ofSeconds(1));
+        r.register(rep -> Decision.CONTINUE, 0);
+        r.setPolicy(ResurrectionPolicy.RESURRECT_EVEN_IF_PARTIAL);
+        assertEquals(2, ops.prctlCalls.size());
+        assertEquals("record only: prctl failed (errno 1)", r.kernelInterfaceStatus());
     }
 
     @Test

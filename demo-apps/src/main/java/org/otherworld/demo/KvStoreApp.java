@@ -33,6 +33,8 @@ final class KvStoreApp {
         CrashProcedures.onSave(report -> store.save(dataDir.resolve(KvStore.SNAPSHOT)));
         // Sockets (the listening one and every client connection) are never restored: restart.
         CrashProcedures.register(report -> Decision.SAVE_AND_RESTART);
+        // "prctl (patched kernel) + record" or "record only: stock kernel (prctl EINVAL)"
+        System.out.println("kvstore: registration " + CrashProcedures.kernelInterfaceStatus());
         KvServer server = new KvServer(new InetSocketAddress(port), store);
         System.out.println("kvstore: listening on port " + server.port() + " pid " + ProcessHandle.current().pid());
         System.out.flush();

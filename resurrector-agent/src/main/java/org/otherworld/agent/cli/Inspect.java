@@ -205,7 +205,8 @@ public final class Inspect implements Runnable {
                     if (t.fpu() != null) {
                         out().printf("  fpu: %d bytes, xfeatures %x, xstate_bv %x, xcomp_bv %x%s%n", t.fpu().size(),
                                 t.fpu().xfeatures(), t.fpu().header().xstateBv(), t.fpu().header().xcompBv(),
-                                t.fpu().approximate() ? " (approximate: live in the CPU at the crash)" : "");
+                                t.fpu().approximate() ? " (approximate: live in the CPU at the crash)"
+                                        : " (" + t.fpu().provenance().json() + ")");
                     }
                     if (!t.errors().isEmpty()) {
                         out().println("  errors: " + String.join("; ", t.errors()));

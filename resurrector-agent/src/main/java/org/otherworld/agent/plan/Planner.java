@@ -30,7 +30,8 @@ import org.otherworld.agent.task.Vma;
  * <li>the faulty process (a thread of it was current on the panicking CPU) is resurrected only if it
  *     registered a crash procedure (or {@link Config#resurrectFaulty});</li>
  * <li>a process with unrestored resources is resurrected only if it registered a crash procedure, or
- *     its policy is {@link Policy#RESURRECT_EVEN_IF_PARTIAL} (or {@link Config#partialWithoutProcedure});</li>
+ *     its policy is {@link Policy#RESURRECT_EVEN_IF_PARTIAL} (or {@link Config#partialWithoutProcedure});
+ *     advisory ones ({@link UnrestoredResource#advisory()}: a thread's stale FPU copy) are only reported;</li>
  * <li>everything else is resurrected.</li>
  * </ol>
  * A tree is rooted at each resurrected process whose parent is not resurrected, or is in another IPC
@@ -161,6 +162,16 @@ public final class Planner {
                 }
             }
         }
+        for (ThreadModel t : p.threads()) {
+            UnrestoredResource fpu = UnrestoredResource.staleFpu(t);
+            if (fpu != null) {
+                unrestored.add(fpu);
+            }
+        }
+        List<UnrestoredResource> lost = unrestored.stream().filter(u -> !u.advisory()).toList();
+        int advisory = unrestored.size() - lost.size();
+        String note = advisory == 0 ? "" : "; FPU state of " + advisory + " thread" + (advisory == 1 ? "" : "s")
+                + " approximate";
         List<String> blockers = blockers(p, ns);
         Map<Integer, SyscallRule.Decision> syscalls = new HashMap<>();
         Set<Integer> fileFds = new HashSet<>();
@@ -199,24 +210,24 @@ public final class Planner {
         if (faulty && !procedure && !config.resurrectFaulty()) {
             return plan.withOutcome(false, "faulty process (current on the panicking CPU) without a crash procedure");
         }
-        if (!unrestored.isEmpty()) {
-            String n = unrestored.size() + " unrestored resource" + (unrestored.size() == 1 ? "" : "s");
+        if (!lost.isEmpty()) {
+            String n = lost.size() + " unrestored resource" + (lost.size() == 1 ? "" : "s");
             if (procedure) {
-                return plan.withOutcome(true, n + "; the crash procedure decides");
+                return plan.withOutcome(true, n + "; the crash procedure decides" + note);
             }
             if (reg != null && reg.policy() == Policy.RESURRECT_EVEN_IF_PARTIAL) {
-                return plan.withOutcome(true, n + "; policy RESURRECT_EVEN_IF_PARTIAL");
+                return plan.withOutcome(true, n + "; policy RESURRECT_EVEN_IF_PARTIAL" + note);
             }
             if (config.partialWithoutProcedure()) {
-                return plan.withOutcome(true, n + "; partial resurrection allowed by configuration");
+                return plan.withOutcome(true, n + "; partial resurrection allowed by configuration" + note);
             }
-            return plan.withOutcome(false, n + " (" + unrestored.get(0).kind() + " fd " + unrestored.get(0).fd()
+            return plan.withOutcome(false, n + " (" + lost.get(0).kind() + " fd " + lost.get(0).fd()
                     + ") and no crash procedure");
         }
         if (faulty) {
-            return plan.withOutcome(true, "faulty process with a crash procedure");
+            return plan.withOutcome(true, "faulty process with a crash procedure" + note);
         }
-        return plan.withOutcome(true, "fully restorable");
+        return plan.withOutcome(true, "fully restorable" + note);
     }
 
     private List<String> blockers(ProcessModel p, IpcNamespaceOracle.IpcNamespace ns) {

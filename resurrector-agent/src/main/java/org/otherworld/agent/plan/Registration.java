@@ -12,7 +12,7 @@ import java.util.Map;
  * @param policy     the chosen policy
  * @param procedures how many procedures are registered (0 is possible with a non-default policy)
  * @param delivery   {@code signal} or {@code poll}
- * @param source     where it came from ({@code record FILE} or {@code kernel})
+ * @param source     where it came from ({@code record FILE} or {@code kernel}; see {@link #sourceKind()})
  */
 public record Registration(int pid, long startTime, Policy policy, int procedures, String delivery, String source) {
     /** The record format version the agent understands. */
@@ -21,6 +21,11 @@ public record Registration(int pid, long startTime, Policy policy, int procedure
     /** Whether the process registered at least one crash procedure. */
     public boolean hasProcedure() {
         return procedures > 0;
+    }
+
+    /** {@code kernel} when the dead kernel's own field supplied it (patch 0002), else {@code record}. */
+    public String sourceKind() {
+        return MmRegistrationSource.SOURCE.equals(source) ? "kernel" : "record";
     }
 
     /**

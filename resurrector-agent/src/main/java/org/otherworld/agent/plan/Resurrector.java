@@ -103,24 +103,24 @@ public final class Resurrector {
             List<ProcessModel> models = reader.readAll(new ProcessReader.Options(false, true, true, true));
             long t2 = mark(phases, "read", t1);
 
-            int panicCpu = panicCpu(kernel);
-            Set<Integer> faultyTids = new HashSet<>();
+            CrashContext crash = CrashContext.decide(CrashInfo.read(kernel), panicCpu(kernel), kernel.cpus());
+            Set<Integer> faultyTids = crash.faultyTids();
             Map<Integer, Long> liveFsBase = new HashMap<>();
             for (CpuState c : kernel.cpus()) {
-                if (c.cpu() == panicCpu && c.pid() > 0) {
-                    faultyTids.add(c.pid());
-                }
                 if (c.pid() > 0) {
                     liveFsBase.put(c.pid(), c.fsBase());
                 }
             }
-            report.put("panic_cpu", panicCpu < 0 ? null : (long) panicCpu);
+            report.put("panic_cpu", crash.panicCpu() < 0 ? null : (long) crash.panicCpu());
             report.put("faulty_tids", faultyTids.stream().sorted().map(Integer::longValue).toList());
+            report.put("crash", crash.json());
+            String panicMessage = crash.panicMessage();
             SystemPolicy policy = o.policyFile() == null ? SystemPolicy.defaults() : SystemPolicy.load(o.policyFile());
-            Registrations regs = Registrations.load(o.stateDir(), KernelRegistrationSource.NONE);
+            Registrations regs = Registrations.load(o.stateDir(), MmRegistrationSource.of(kernel));
             report.put("state_dir", o.stateDir() == null ? null : o.stateDir().toString());
             report.put("registrations", (long) regs.records());
             report.put("registration_errors", regs.errors());
+            report.put("kernel_registrations", regs.kernelSource());
             report.put("policy", policy.source());
             DeadKernelIpc ipc = new DeadKernelIpc(kernel);
             Planner planner = new Planner(policy, regs, new DeadKernelFileSystems(kernel), o.config(),
@@ -136,8 +136,8 @@ public final class Resurrector {
             long imageBytes = 0;
             long pagesTotal = 0;
             for (ResurrectionPlan tree : plan.trees()) {
-                Map<String, Object> tr = writeTree(kernel, ipc, mapper, layout, tree, crashTime, clocks, errors,
-                        treeOf);
+                Map<String, Object> tr = writeTree(kernel, ipc, mapper, layout, tree, crashTime, panicMessage, clocks,
+                        errors, treeOf);
                 trees.add(tr);
                 imageBytes += (Long) tr.getOrDefault("bytes", 0L);
                 pagesTotal += (Long) tr.getOrDefault("pages", 0L);
@@ -161,6 +161,7 @@ public final class Resurrector {
                 resurrected += ok ? 1 : 0;
                 procs.add(processJson(p, ok, treeOf.get(p.pid()), errors.get(p.pid())));
             }
+            report.put("registration_notes", regs.notes());
             report.put("processes", procs);
             report.put("trees", trees);
             report.put("flush", flush);
@@ -255,7 +256,7 @@ public final class Resurrector {
 
     /** Writes one tree; a process that fails is dropped with its descendants and the rest retried. */
     private Map<String, Object> writeTree(DeadKernel kernel, DeadKernelIpc ipc, ImageMapper mapper, XsaveLayout layout,
-                                          ResurrectionPlan tree, String crashTime, ClockImage clocks,
+                                          ResurrectionPlan tree, String crashTime, String panic, ClockImage clocks,
                                           Map<Integer, String> errors, Map<Integer, Integer> treeOf) {
         Map<String, Object> tr = new LinkedHashMap<>();
         tr.put("root", (long) tree.rootPid());
@@ -304,7 +305,7 @@ public final class Resurrector {
                     deleteTree(dir);
                     WriteResult w = new ImageWriter(layout).write(dir, images, ipcImage, clocks);
                     Files.writeString(dir.resolve(SetManifest.FILE), Json.write(SetManifest.of(tree, members, crashTime,
-                            "")));
+                            panic)));
                     long bytes = sizeOf(dir);
                     tr.put("processes", members.stream().map(m -> (long) m.pid()).toList());
                     tr.put("files", (long) w.files().size());
@@ -390,6 +391,7 @@ public final class Resurrector {
         e.put("reason", error != null ? "failed: " + error : p.reason());
         e.put("crash_procedure", p.crashProcedure());
         e.put("policy", p.registration() == null ? null : p.registration().policy().name());
+        e.put("registration_source", p.registration() == null ? null : p.registration().sourceKind());
         e.put("faulty", p.faulty());
         e.put("unrestored", SetManifest.unrestoredJson(p.unrestored()));
         List<Object> sc = new ArrayList<>();
@@ -399,12 +401,23 @@ public final class Resurrector {
             s.put("syscall", (long) en.getValue().syscall());
             s.put("action", en.getValue().action().name());
             s.put("reason", en.getValue().reason());
+            s.put("fpu", fpuOf(p, en.getKey()));
             sc.add(s);
         });
         e.put("threads", sc);
         e.put("read_errors", p.model().errors());
         e.put("error", error);
         return e;
+    }
+
+    /** The FPU provenance of thread {@code tid} of {@code p} ({@code exact}, ...), or null if unknown. */
+    private static String fpuOf(ProcessPlan p, int tid) {
+        for (ThreadModel t : p.model().threads()) {
+            if (t.tid() == tid && t.fpuProvenance() != null) {
+                return t.fpuProvenance().json();
+            }
+        }
+        return null;
     }
 
     static String oneLine(Throwable t) {

@@ -47,6 +47,7 @@ public final class SetManifest {
             e.put("crash_procedure", p.crashProcedure());
             e.put("registered", p.registration() != null);
             e.put("delivery", p.registration() == null ? null : p.registration().delivery());
+            e.put("registration_source", p.registration() == null ? null : p.registration().sourceKind());
             e.put("faulty", p.faulty());
             e.put("unrestored", unrestoredJson(p.unrestored()));
             ps.add(e);

@@ -1,14 +1,41 @@
 package org.otherworld.agent.plan;
 
+import org.otherworld.agent.task.FpuProvenance;
+import org.otherworld.agent.task.ThreadModel;
+
 /**
  * A resource of a dead process that the resurrection does not bring back, as the crash-procedure report
  * lists it (docs/sdk.md, {@code resource=} lines).
  *
- * @param fd          the descriptor, or -1 for a resource that is not a descriptor (a memory mapping)
+ * @param fd          the descriptor, or -1 for a resource that is not a descriptor (a memory mapping, a
+ *                    thread's FPU registers)
  * @param kind        one of the report kinds: tcp, udp, unix, netlink, pipe, fifo, file, eventfd, epoll,
- *                    signalfd, timerfd, inotify, device, other
+ *                    signalfd, timerfd, inotify, device, fpu, other
  * @param description what it was, e.g. {@code tcp 10.0.0.1:5432 -> 10.0.0.2:40000 ESTABLISHED}
  * @param reason      why it is not restored
  */
 public record UnrestoredResource(int fd, String kind, String description, String reason) {
+    /** Kind of the FPU registers of a thread whose saved copy is stale. */
+    public static final String KIND_FPU = "fpu";
+
+    /**
+     * Whether this resource is only reported, never a reason to refuse the resurrection: a stale FPU copy
+     * (the process is restored with it; its crash procedure, if any, is told).
+     */
+    public boolean advisory() {
+        return KIND_FPU.equals(kind);
+    }
+
+    /**
+     * The FPU registers of {@code t}, if its saved copy is {@link FpuProvenance#APPROXIMATE}; null otherwise.
+     */
+    public static UnrestoredResource staleFpu(ThreadModel t) {
+        if (t.fpuProvenance() != FpuProvenance.APPROXIMATE) {
+            return null;
+        }
+        String why = t.fpu().crashSaveKernel() ? "the crash FPU save did not run for it"
+                : "kernel without the crash FPU save patch";
+        return new UnrestoredResource(-1, KIND_FPU, "FPU/SSE/AVX registers of thread " + t.tid(),
+                "running on CPU " + t.runningCpu() + " at the crash; its saved FPU state is stale (" + why + ")");
+    }
 }

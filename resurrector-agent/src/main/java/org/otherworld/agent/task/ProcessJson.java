@@ -160,7 +160,7 @@ public final class ProcessJson {
                 "vdso", hex(mm.vdso()), "exe", mm.exe(), "saved_auxv", auxv);
     }
 
-    /** Per-thread registers, FPU and signal state. */
+    /** Per-thread registers, FPU ("fpu": its provenance, "fpstate": the area) and signal state. */
     public static List<Object> threadDetails(List<ThreadModel> threads) {
         List<Object> out = new ArrayList<>();
         for (ThreadModel t : threads) {
@@ -175,9 +175,10 @@ public final class ProcessJson {
                 r.put("gs_base", hex(t.gsBase()));
                 m.put("regs", r);
             }
+            m.put("fpu", t.fpu() == null ? null : t.fpu().provenance().json());
             if (t.fpu() != null) {
                 FpuState f = t.fpu();
-                m.put("fpu", map("fpstate", hex(f.fpstate()), "size", (long) f.size(), "user_size", (long) f.userSize(),
+                m.put("fpstate", map("fpstate", hex(f.fpstate()), "size", (long) f.size(), "user_size", (long) f.userSize(),
                         "xfeatures", hex(f.xfeatures()), "user_xfeatures", hex(f.userXfeatures()),
                         "xstate_bv", hex(f.header().xstateBv()), "xcomp_bv", hex(f.header().xcompBv()),
                         "compacted", f.header().compacted(), "approximate", f.approximate(),

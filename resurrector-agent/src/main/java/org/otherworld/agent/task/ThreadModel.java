@@ -44,4 +44,14 @@ public record ThreadModel(long task, int tid, String comm, char state, long rawS
     public boolean runningAtCrash() {
         return crashCpu >= 0 || onCpu;
     }
+
+    /** The CPU it was running on at the crash (its crash note's CPU, else the CPU it last ran on). */
+    public int runningCpu() {
+        return crashCpu >= 0 ? crashCpu : cpu;
+    }
+
+    /** Where its FPU state comes from, or null if the FPU state could not be read. */
+    public FpuProvenance fpuProvenance() {
+        return fpu == null ? null : fpu.provenance();
+    }
 }

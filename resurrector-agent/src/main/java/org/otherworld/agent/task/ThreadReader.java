@@ -112,7 +112,8 @@ public final class ThreadReader {
         FpuState fpu = null;
         if (withFpu) {
             try {
-                fpu = fpu(t, running && (tif & (1L << TIF_NEED_FPU_LOAD)) == 0);
+                fpu = fpu(t, FpuProvenance.decide(running, (tif & (1L << TIF_NEED_FPU_LOAD)) != 0,
+                        FpuProvenance.crashSaved(t)));
             } catch (RuntimeException e) {
                 errors.add("fpu: " + e.getMessage());
             }
@@ -186,7 +187,7 @@ public final class ThreadReader {
     }
 
     /** The saved FPU state ({@code thread.fpu.fpstate}). */
-    public FpuState fpu(KObject t, boolean approximate) {
+    public FpuState fpu(KObject t, FpuProvenance provenance) {
         KObject fpstate = t.deref("thread.fpu.fpstate");
         if (fpstate == null) {
             throw new IllegalStateException("thread.fpu.fpstate is NULL");
@@ -199,6 +200,6 @@ public final class ThreadReader {
         byte[] area = kernel.kernelMemory().readBytes(fpstate.addressOf("regs"), (int) size);
         XsaveHeader h = XsaveHeader.parse(area);
         return new FpuState(fpstate.address(), (int) size, (int) fpstate.read("user_size"), fpstate.read("xfeatures"),
-                fpstate.read("user_xfeatures"), h, approximate, area);
+                fpstate.read("user_xfeatures"), h, provenance, t.type().hasMember(FpuProvenance.CRASH_SAVED), area);
     }
 }

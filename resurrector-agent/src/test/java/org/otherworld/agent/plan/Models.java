@@ -8,6 +8,7 @@ import org.otherworld.agent.files.FileKind;
 import org.otherworld.agent.files.OpenFile;
 import org.otherworld.agent.files.SocketInfo;
 import org.otherworld.agent.task.Credentials;
+import org.otherworld.agent.task.FpuProvenance;
 import org.otherworld.agent.task.FpuState;
 import org.otherworld.agent.task.MmInfo;
 import org.otherworld.agent.task.ProcessModel;
@@ -45,8 +46,26 @@ final class Models {
     static ThreadModel thread(int tid, PtRegs regs) {
         byte[] xsave = new byte[576];
         return new ThreadModel(0x1000L * tid, tid, "t" + tid, 'S', 1, 0, 0, false, 0, -1, regs, 0x7f00L, 0, 0, 0, null,
-                new FpuState(0, 576, 576, 3, 3, XsaveHeader.parse(xsave), false, xsave), 0, 0, List.of(), 0, 0, 0, 0,
+                new FpuState(0, 576, 576, 3, 3, XsaveHeader.parse(xsave), FpuProvenance.EXACT, false, xsave), 0, 0, List.of(), 0, 0, 0, 0,
                 0, 0, 0, 0, List.of());
+    }
+
+    /** A thread that was running on {@code cpu} at the crash, with the given FPU provenance. */
+    static ThreadModel running(int tid, int cpu, FpuProvenance fpu, boolean crashSaveKernel) {
+        byte[] xsave = new byte[576];
+        return new ThreadModel(0x1000L * tid, tid, "t" + tid, 'R', 0, 0, 0, true, cpu, cpu, regs(-1, 0, 0, 0), 0x7f00L,
+                0, 0, 0, "running", new FpuState(0, 576, 576, 3, 3, XsaveHeader.parse(xsave), fpu, crashSaveKernel,
+                xsave), 0, 0, List.of(), 0, 0, 0, 0, 0, 0, 0, 0, List.of());
+    }
+
+    /** {@code p} with {@code extra} threads added. */
+    static ProcessModel withThreads(ProcessModel p, ThreadModel... extra) {
+        List<ThreadModel> ts = new ArrayList<>(p.threads());
+        ts.addAll(List.of(extra));
+        return new ProcessModel(p.task(), p.pid(), p.ppid(), p.pgid(), p.sid(), p.comm(), p.state(), p.flags(),
+                p.startBoottimeNs(), p.startTimeNs(), p.startTimeTicks(), p.cred(), p.rlimits(), p.personality(),
+                p.umask(), p.cwd(), p.root(), p.mm(), ts, p.vmas(), p.pages(), p.actions(), p.sharedPending(),
+                p.sharedQueued(), p.files(), p.errors());
     }
 
     static OpenFile file(int fd, FileKind kind, String path, String fsType) {

@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.otherworld.agent.files.FileKind;
 import org.otherworld.agent.images.SyscallRestart;
+import org.otherworld.agent.task.FpuProvenance;
 import org.otherworld.agent.task.ProcessModel;
 
 class PlannerTest {
@@ -104,6 +106,52 @@ class PlannerTest {
         register(50, "RESURRECT_WITH_PROCEDURE", 1);
         assertTrue(planner(Registrations.load(state, null), Planner.Config.defaults()).plan(List.of(f), Set.of(50))
                 .process(50).orElseThrow().resurrect());
+    }
+
+    @Test
+    void staleFpuIsReportedButNeverBlocks() throws Exception {
+        ProcessModel stock = Models.withThreads(Models.simple(90, 1, 90, "calc"),
+                Models.running(91, 3, FpuProvenance.APPROXIMATE, false));
+        ProcessPlan p = plan(List.of(stock), Set.of()).process(90).orElseThrow();
+        assertTrue(p.resurrect(), p.reason());
+        assertEquals("fully restorable; FPU state of 1 thread approximate", p.reason());
+        assertEquals(1, p.unrestored().size());
+        UnrestoredResource u = p.unrestored().get(0);
+        assertEquals(-1, u.fd());
+        assertEquals("fpu", u.kind());
+        assertEquals("FPU/SSE/AVX registers of thread 91", u.description());
+        assertEquals("running on CPU 3 at the crash; its saved FPU state is stale (kernel without the crash FPU"
+                + " save patch)", u.reason());
+        assertTrue(u.advisory());
+        // the manifest carries it for the crash procedure
+        Map<String, Object> m = SetManifest.of(new ResurrectionPlan(90, 1, List.of(p), false), List.of(p), null, "");
+        Object entry = ((Map<?, ?>) ((List<?>) m.get("processes")).get(0)).get("unrestored");
+        assertEquals("fpu", ((Map<?, ?>) ((List<?>) entry).get(0)).get("kind"));
+
+        // patched kernel whose save did not run: same resource, other reason
+        ProcessModel patched = Models.withThreads(Models.simple(92, 1, 92, "calc"),
+                Models.running(93, 0, FpuProvenance.APPROXIMATE, true));
+        assertTrue(plan(List.of(patched), Set.of()).process(92).orElseThrow().unrestored().get(0).reason()
+                .endsWith("(the crash FPU save did not run for it)"));
+        // saved at the crash or exact: nothing reported
+        ProcessModel saved = Models.withThreads(Models.simple(94, 1, 94, "calc"),
+                Models.running(95, 1, FpuProvenance.SAVED_AT_CRASH, true),
+                Models.running(96, 2, FpuProvenance.EXACT, true));
+        ProcessPlan sp = plan(List.of(saved), Set.of()).process(94).orElseThrow();
+        assertEquals(List.of(), sp.unrestored());
+        assertEquals("fully restorable", sp.reason());
+        // with a real unrestored resource the FPU note does not count as one
+        ProcessModel sock = Models.withThreads(Models.process(97, 1, 97, "srv", List.of(Models.socket(4)), List.of()),
+                Models.running(98, 1, FpuProvenance.APPROXIMATE, false));
+        ProcessPlan q = plan(List.of(sock), Set.of()).process(97).orElseThrow();
+        assertFalse(q.resurrect());
+        assertTrue(q.reason().startsWith("1 unrestored resource (tcp fd 4)"), q.reason());
+        register(97, "RESURRECT_WITH_PROCEDURE", 1);
+        q = planner(Registrations.load(state, null), Planner.Config.defaults()).plan(List.of(sock), Set.of())
+                .process(97).orElseThrow();
+        assertEquals("1 unrestored resource; the crash procedure decides; FPU state of 1 thread approximate",
+                q.reason());
+        assertEquals(2, q.unrestored().size());
     }
 
     @Test

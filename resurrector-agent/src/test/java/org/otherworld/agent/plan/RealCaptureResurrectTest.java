@@ -62,6 +62,23 @@ class RealCaptureResurrectTest {
             assertTrue(String.valueOf(m.get("reason")).contains("SysV"), String.valueOf(m.get("reason")));
         }
         assertEquals(1, ((List<Object>) report.get("faulty_tids")).size());
+        Map<String, Object> crash = (Map<String, Object>) report.get("crash");
+        if ("absent".equals(crash.get("crash_info"))) { // stock kernel: the panicking CPU's crash note
+            assertEquals("cpu_notes", crash.get("source"));
+            assertEquals(false, report.get("kernel_registrations"));
+        }
+        // every thread with approximate FPU state is reported as an unrestored "fpu" resource of its process
+        for (Map<String, Object> p : procs.values()) {
+            List<Object> un = (List<Object>) p.get("unrestored");
+            for (Object o : (List<Object>) p.get("threads")) {
+                Map<String, Object> t = (Map<String, Object>) o;
+                if ("approximate".equals(t.get("fpu"))) {
+                    String d = "FPU/SSE/AVX registers of thread " + t.get("tid");
+                    assertTrue(un.stream().anyMatch(u -> d.equals(((Map<String, Object>) u).get("description"))),
+                            p.get("pid") + ": " + un);
+                }
+            }
+        }
 
         Path set = out.resolve(String.valueOf(shell));
         assertTrue(Files.exists(set.resolve(SetManifest.FILE)));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,10 +57,37 @@ class RegistrationsTest {
 
     @Test
     void kernelFieldWinsOverRecord() throws Exception {
-        write("500-500.reg", record(500, 500, "RESURRECT_WITH_PROCEDURE", 1));
-        Registrations r = Registrations.load(state, p -> Optional.of(new Registration(p.pid(), p.startTimeTicks(),
-                Policy.NEVER_RESURRECT, 0, "signal", "kernel")));
-        assertEquals(Policy.NEVER_RESURRECT, r.of(Models.simple(500, 1, 500, "x")).orElseThrow().policy());
+        write("500-500.reg", record(500, 500, "RESURRECT_WITH_PROCEDURE", 1).replace("delivery=signal", "delivery=poll"));
+        Registrations r = Registrations.load(state, p -> KernelRegistrationSource.Answer.registered(
+                new Registration(p.pid(), p.startTimeTicks(), Policy.NEVER_RESURRECT, 0, "signal", "kernel")));
+        Registration reg = r.of(Models.simple(500, 1, 500, "x")).orElseThrow();
+        assertEquals(Policy.NEVER_RESURRECT, reg.policy());
+        assertEquals("kernel", reg.sourceKind());
+        assertEquals("poll", reg.delivery(), "the record still supplies the delivery mode");
+        // no record at all: the kernel alone registers the process
+        reg = r.of(Models.simple(501, 1, 501, "y")).orElseThrow();
+        assertEquals("signal", reg.delivery());
+    }
+
+    @Test
+    void kernelUnregisteredWithdrawsOnlyARecordWrittenThroughPrctl() throws Exception {
+        write("600-600.reg", record(600, 600, "RESURRECT_WITH_PROCEDURE", 1).replace("kernel=none", "kernel=prctl"));
+        write("601-601.reg", record(601, 601, "RESURRECT_WITH_PROCEDURE", 1)); // kernel=none
+        Registrations r = Registrations.load(state, p -> KernelRegistrationSource.Answer.unregistered());
+        assertFalse(r.of(Models.simple(600, 1, 600, "x")).isPresent(), "exec'd since: the kernel says policy 0");
+        assertEquals(1, r.notes().size());
+        assertTrue(r.notes().get(0).contains("600-600.reg"), r.notes().toString());
+        Registration reg = r.of(Models.simple(601, 1, 601, "y")).orElseThrow();
+        assertEquals("record", reg.sourceKind(), "the SDK never told the kernel: the record counts");
+    }
+
+    @Test
+    void unreadableKernelFieldFallsBackToTheRecordWithANote() throws Exception {
+        write("700-700.reg", record(700, 700, "RESURRECT_EVEN_IF_PARTIAL", 0).replace("kernel=none", "kernel=prctl"));
+        Registrations r = Registrations.load(state, p -> KernelRegistrationSource.Answer.unusable("mm unreadable"));
+        assertEquals(Policy.RESURRECT_EVEN_IF_PARTIAL, r.of(Models.simple(700, 1, 700, "x")).orElseThrow().policy());
+        assertEquals(List.of("mm unreadable; the record is used"), r.notes());
+        assertFalse(r.kernelSource());
     }
 
     @Test

@@ -53,6 +53,7 @@ class RealCaptureTest {
             for (ProcessModel m : models) {
                 assertTrue(m.errors().isEmpty(), "pid " + m.pid() + ": " + m.error());
             }
+            checkFpuProvenance(capture, k, models);
             List<String> fields = new ArrayList<>(GroundTruthCheck.SCALARS);
             fields.addAll(GroundTruthCheck.LISTS);
             List<String> diffs = GroundTruthCheck.compareAll(expected, models, fields);
@@ -66,5 +67,35 @@ class RealCaptureTest {
                         ((List<?>) p.get("pages")).size());
             }
         }
+    }
+
+    /**
+     * On a stock kernel (no fpu.crash_saved in BTF) no thread is saved_at_crash; a thread that was not
+     * running is exact; a running one is approximate unless TIF_NEED_FPU_LOAD was set.
+     */
+    static void checkFpuProvenance(Path capture, DeadKernel k, List<ProcessModel> models) {
+        boolean patched = k.types().hasMember("task_struct", FpuProvenance.CRASH_SAVED);
+        int running = 0;
+        int approximate = 0;
+        for (ProcessModel m : models) {
+            for (ThreadModel t : m.threads()) {
+                FpuProvenance f = t.fpuProvenance();
+                String who = "pid " + m.pid() + " tid " + t.tid();
+                assertTrue(f != null, who + ": no FPU state");
+                if (!patched) {
+                    assertTrue(f != FpuProvenance.SAVED_AT_CRASH, who + ": saved_at_crash on a stock kernel");
+                }
+                boolean needLoad = (t.tifFlags() & (1L << ThreadReader.TIF_NEED_FPU_LOAD)) != 0;
+                if (!t.runningAtCrash() || needLoad) {
+                    assertTrue(f == FpuProvenance.EXACT || f == FpuProvenance.SAVED_AT_CRASH, who + ": " + f);
+                } else if (!patched) {
+                    assertEquals(FpuProvenance.APPROXIMATE, f, who);
+                }
+                running += t.runningAtCrash() ? 1 : 0;
+                approximate += f == FpuProvenance.APPROXIMATE ? 1 : 0;
+            }
+        }
+        System.out.printf("%s: %s kernel, %d user threads running at the crash, %d with approximate FPU%n",
+                capture.getFileName(), patched ? "patched" : "stock", running, approximate);
     }
 }
