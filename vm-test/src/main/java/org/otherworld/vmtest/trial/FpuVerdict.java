@@ -37,6 +37,7 @@ public final class FpuVerdict {
     static final String SETS = "/otherworld/resurrection/";
     private static final Pattern MISMATCH_TID = Pattern.compile("MISMATCH thread=\\d+ tid=(\\d+)");
     private static final Pattern DESCRIPTION_TID = Pattern.compile("thread (\\d+)");
+    private static final Pattern OW_KERNEL = Pattern.compile("OW-KERNEL role=(\\w+) release=(\\S+)");
     private static final Pattern LINUX_VERSION = Pattern.compile("Linux version (\\S+)");
 
     private FpuVerdict() {
@@ -80,12 +81,22 @@ public final class FpuVerdict {
         return m;
     }
 
-    /** Releases of every kernel that started on the console ("Linux version REL ..."), in order. */
+    /**
+     * Every kernel that started, in order, as "ROLE RELEASE" from the guest init's
+     * "OW-KERNEL role=main|crash release=REL" lines (main, crash, then main again after the hand-over);
+     * from "Linux version REL" lines when there are none (an older guest image).
+     */
     public static List<String> kernelsBooted(String console) {
         List<String> out = new ArrayList<>();
-        Matcher m = LINUX_VERSION.matcher(console);
+        Matcher m = OW_KERNEL.matcher(console);
         while (m.find()) {
-            out.add(m.group(1));
+            out.add(m.group(1) + " " + m.group(2));
+        }
+        if (out.isEmpty()) {
+            Matcher v = LINUX_VERSION.matcher(console);
+            while (v.find()) {
+                out.add("? " + v.group(1));
+            }
         }
         return out;
     }

@@ -73,8 +73,11 @@ class FpuVerdictTest {
         Map<String, Object> agent = Map.of("processes", List.of(Map.of("pid", 167L, "tree", 160L)));
         assertEquals(160L, FpuVerdict.treeOf(agent, 167));
         assertEquals(null, FpuVerdict.treeOf(agent, 5));
-        assertEquals(List.of("6.1.192-otherworld", "6.1.192-otherworld"), FpuVerdict.kernelsBooted(
-                "[0.0] Linux version 6.1.192-otherworld (gcc)\nfoo\n[0.0] Linux version 6.1.192-otherworld (gcc)\n"));
+        assertEquals(List.of("? 6.1.192-otherworld"), FpuVerdict.kernelsBooted(
+                "[0.0] Linux version 6.1.192-otherworld (gcc)\nfoo\n"));
+        assertEquals(List.of("main 6.1.192-otherworld", "crash 6.1.192-otherworld", "main 6.1.192-otherworld"),
+                FpuVerdict.kernelsBooted("[0.0] Linux version 6.1.192-otherworld (gcc)\nOW-KERNEL role=main release=6.1.192-otherworld\n"
+                        + "OW-KERNEL role=crash release=6.1.192-otherworld\r\nx\nOW-KERNEL role=main release=6.1.192-otherworld\n"));
     }
 
     @Test
