@@ -107,8 +107,9 @@ public final class FpuVerdict {
      * @param kernel      the kernel the trial asked for
      * @param uname       {@code uname -r} in the guest
      * @param pid         the workload's process
-     * @param resurrected whether it runs again under its pid
-     * @param detail      its check's output ("pattern intact|broken|unknown: ..." and MISMATCH lines)
+     * @param resurrected whether it runs under its pid after the hand-over
+     * @param detail      its check's output ("pattern intact|broken|unknown: ..." and MISMATCH lines), also
+     *                    when it no longer runs
      * @param manifest    the set's otherworld-set.json, or null when there is none
      * @param tree        the set's root pid, or null
      */
@@ -118,7 +119,12 @@ public final class FpuVerdict {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("kernel", uname);
         r.put("kernel_build", kernel.label());
-        String pattern = !resurrected ? "not checked (not resurrected)" : pattern(detail);
+        // a process that was restored but is gone (a spinner found its registers broken and exited)
+        // still has its check's reading of fpu.log
+        String pattern = pattern(detail);
+        if (!resurrected && pattern.equals("unknown")) {
+            pattern = "not checked (not running after the hand-over)";
+        }
         r.put("pattern", pattern);
         Set<Long> broken = new LinkedHashSet<>();
         Matcher mm = MISMATCH_TID.matcher(detail == null ? "" : detail);

@@ -270,7 +270,8 @@ public final class Trial {
                 Long tree = FpuVerdict.treeOf(agentReport, pids.get(w.name()));
                 Map<String, Object> fpu = FpuVerdict.of(o.kernel(), unameAfter != null ? unameAfter
                                 : (String) report.get("guest_uname_before_crash"), pids.get(w.name()),
-                        Boolean.TRUE.equals(r.get("resurrected")), String.valueOf(r.get("detail")),
+                        Boolean.TRUE.equals(r.get("resurrected")),
+                        String.valueOf(r.get(r.get("post_mortem") != null ? "post_mortem" : "detail")),
                         tree == null ? null : manifests.get(tree), tree);
                 r.put("fpu", fpu);
                 log.accept("fpu workload: kernel " + fpu.get("kernel") + ", agent FPU provenance: " + fpu.get("agent_fpu")
@@ -427,6 +428,11 @@ public final class Trial {
             if (!same) {
                 r.put("state_check", "fail");
                 r.put("detail", "no process with pid " + pid + " running " + cmdlines.get(w.name()).strip());
+                if (w.name().equals(Workload.fpu().name())) {
+                    // restored and then gone: its own check still reads what it logged (MISMATCH lines)
+                    r.put("post_mortem", c.run("cd " + w.dir() + " && PRE='" + pre.getOrDefault(w.name(), "") + "' && "
+                            + w.check(), Duration.ofSeconds(120)).output());
+                }
             } else {
                 SerialConsole.CommandResult cr = c.run("cd " + w.dir() + " && PRE='" + pre.getOrDefault(w.name(), "")
                         + "' && " + w.check(), Duration.ofSeconds(120));

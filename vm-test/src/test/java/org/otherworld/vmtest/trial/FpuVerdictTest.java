@@ -59,6 +59,12 @@ class FpuVerdictTest {
         Map<String, Object> notResurrected = FpuVerdict.of(GuestKernel.STOCK, "6.1.0-28-cloud-amd64", 167, false,
                 "no process with pid 167", manifest(167, List.of(fpuEntry(170))), 167L);
         assertEquals("yes", notResurrected.get("expected"));
+        assertTrue(String.valueOf(notResurrected.get("pattern")).startsWith("not checked"));
+
+        Map<String, Object> restoredThenGone = FpuVerdict.of(GuestKernel.STOCK, "6.1.0-28-cloud-amd64", 167, false, BROKEN,
+                manifest(167, List.of()), 167L);
+        assertEquals("broken", restoredThenGone.get("pattern"));
+        assertTrue(String.valueOf(restoredThenGone.get("expected")).contains("ABSENT"));
     }
 
     @Test
