@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.otherworld.vmtest.capture.Capture;
 import org.otherworld.vmtest.guest.GuestBuilder;
 import org.otherworld.vmtest.guest.GuestImage;
+import org.otherworld.vmtest.guest.GuestKernel;
 import org.otherworld.vmtest.trial.Fault;
 import org.otherworld.vmtest.trial.Trial;
 import org.otherworld.vmtest.trial.Workload;
@@ -52,8 +53,12 @@ public final class Main implements Runnable {
         int memoryMiB;
         @Option(names = "--fault", defaultValue = "sysrq", description = "sysrq, oops or hang (default ${DEFAULT-VALUE}).")
         String fault;
-        @Option(names = "--workload", description = "NAME=HOSTDIR: a user workload (its ./start before the crash, ./check after).")
+        @Option(names = "--workload", description = "NAME=HOSTDIR: a user workload (its ./start before the crash, ./check after);"
+                + " or the name of a built-in one (e.g. fpu, see docs/vm-test.md).")
         List<String> workloads = new ArrayList<>();
+        @Option(names = "--kernel", defaultValue = "stock", description = "stock (Debian's cloud kernel) or patched"
+                + " (kernel-patches/build.sh --full's build) for the main, crash and hand-over kernel. Default: ${DEFAULT-VALUE}")
+        String kernel;
         @Option(names = "--no-demos", description = "Run only the --workload ones.")
         boolean noDemos;
 
@@ -65,8 +70,13 @@ public final class Main implements Runnable {
             }
             for (String w : workloads) {
                 int eq = w.indexOf('=');
+                if (eq < 0 && Workload.builtin(w) != null) {
+                    all.add(Workload.builtin(w));
+                    continue;
+                }
                 if (eq <= 0) {
-                    throw new CommandLine.ParameterException(new CommandLine(this), "--workload wants NAME=HOSTDIR: " + w);
+                    throw new CommandLine.ParameterException(new CommandLine(this), "--workload wants NAME=HOSTDIR or the name"
+                            + " of a built-in workload (" + String.join(", ", Workload.builtinNames()) + "): " + w);
                 }
                 Path dir = Path.of(w.substring(eq + 1)).toAbsolutePath();
                 for (String f : List.of("start", "check")) {
@@ -85,9 +95,12 @@ public final class Main implements Runnable {
 
     @Command(name = "build-guest", description = "Build (or find cached) the guest kernel, initramfs and data tree.")
     static final class BuildGuest implements Callable<Integer> {
+        @Option(names = "--kernel", defaultValue = "stock", description = "stock or patched (default ${DEFAULT-VALUE}).")
+        String kernel;
+
         @Override
         public Integer call() {
-            GuestImage img = new GuestBuilder(Workspace.detect(), Main::progress).build();
+            GuestImage img = new GuestBuilder(Workspace.detect(), Main::progress, GuestKernel.parse(kernel)).build();
             progress("kernel " + img.vmlinuz() + "\ninitrd " + img.initrd() + "\ndata   " + img.dataStaging());
             return 0;
         }
@@ -101,7 +114,7 @@ public final class Main implements Runnable {
         @Override
         public Integer call() {
             new Capture(Workspace.detect(), Main::progress).run(new Capture.Options(out, memoryMiB, accel,
-                    Fault.parse(fault), workloads()));
+                    Fault.parse(fault), workloads(), GuestKernel.parse(kernel)));
             return 0;
         }
     }
@@ -129,7 +142,7 @@ public final class Main implements Runnable {
         @Override
         public Integer call() {
             Map<String, Object> r = new Trial(Workspace.detect(), Main::progress).run(new Trial.Options(out, memoryMiB, accel,
-                    Fault.parse(fault), workloads(), keepDisks));
+                    Fault.parse(fault), workloads(), keepDisks, null, GuestKernel.parse(kernel)));
             progress("report: " + out.resolve("report.json"));
             return "pass".equals(r.get("verdict")) ? 0 : 1;
         }

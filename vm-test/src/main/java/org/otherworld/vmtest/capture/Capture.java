@@ -17,6 +17,7 @@ import org.otherworld.agent.json.Json;
 import org.otherworld.vmtest.Workspace;
 import org.otherworld.vmtest.guest.GuestBuilder;
 import org.otherworld.vmtest.guest.GuestImage;
+import org.otherworld.vmtest.guest.GuestKernel;
 import org.otherworld.vmtest.trial.Fault;
 import org.otherworld.vmtest.trial.Workload;
 import org.otherworld.vmtest.trial.WorkloadRunner;
@@ -33,7 +34,15 @@ import org.otherworld.vmtest.vm.Timeline;
  */
 public final class Capture {
     /** What to capture. */
-    public record Options(Path out, int memoryMiB, String accel, Fault fault, List<Workload> workloads) {
+    public record Options(Path out, int memoryMiB, String accel, Fault fault, List<Workload> workloads,
+                          GuestKernel kernel) {
+        public Options {
+            kernel = kernel == null ? GuestKernel.STOCK : kernel;
+        }
+
+        public Options(Path out, int memoryMiB, String accel, Fault fault, List<Workload> workloads) {
+            this(out, memoryMiB, accel, fault, workloads, GuestKernel.STOCK);
+        }
     }
 
     /** A file written right before the crash and never synced: its pages are dirty in the vmcore. */
@@ -49,7 +58,7 @@ public final class Capture {
 
     public Map<String, Object> run(Options o) {
         Timeline tl = new Timeline();
-        GuestImage img = new GuestBuilder(ws, log).build();
+        GuestImage img = new GuestBuilder(ws, log, o.kernel()).build();
         try {
             Files.createDirectories(o.out());
         } catch (IOException e) {

@@ -40,25 +40,49 @@ public final class GuestBuilder {
 
     private final Workspace ws;
     private final Consumer<String> log;
+    private final GuestKernel kernelChoice;
 
     public GuestBuilder(Workspace ws, Consumer<String> log) {
+        this(ws, log, GuestKernel.STOCK);
+    }
+
+    /** A builder for guests running {@code kernel} (main, crash and hand-over kernel). */
+    public GuestBuilder(Workspace ws, Consumer<String> log, GuestKernel kernel) {
         this.ws = ws;
         this.log = log;
+        this.kernelChoice = kernel;
     }
 
     public GuestImage build() {
         long t0 = System.nanoTime();
-        String kernelPkg = Apt.resolveKernelPackage(KERNEL_METAPACKAGE);
-        String kernelVersion = Apt.candidateVersion(kernelPkg);
-        String release = Apt.kernelRelease(kernelPkg);
-        log.accept("kernel: " + kernelPkg + " " + kernelVersion + " (from " + KERNEL_METAPACKAGE + ")");
-        Path kroot = kernel(kernelPkg, kernelVersion, release);
+        String kernelPkg;
+        String release;
+        String kernelId;
+        Path kroot;
+        Path kmod;
+        if (kernelChoice == GuestKernel.PATCHED) {
+            // kernel-patches/build.sh --full's output has the layout of an unpacked kernel package
+            PatchedKernel pk = PatchedKernel.require();
+            kernelPkg = "kernel-patches";
+            release = pk.release();
+            kernelId = "patched " + pk.identity();
+            kroot = pk.out();
+            log.accept("kernel: patched " + release + " (" + pk.identity() + ", from " + pk.out() + ")");
+            kmod = kernelModule(release, pk.buildDir(), pk.identity().replaceAll("[^A-Za-z0-9.-]", "_"));
+        } else {
+            kernelPkg = Apt.resolveKernelPackage(KERNEL_METAPACKAGE);
+            String kernelVersion = Apt.candidateVersion(kernelPkg);
+            release = Apt.kernelRelease(kernelPkg);
+            kernelId = kernelPkg + "=" + kernelVersion;
+            log.accept("kernel: " + kernelPkg + " " + kernelVersion + " (from " + KERNEL_METAPACKAGE + ")");
+            kroot = kernel(kernelPkg, kernelVersion, release);
+            kmod = kernelModule(release, debianHeaders(release), release);
+        }
         Path jre = javaRuntime();
         Path cbin = cPrograms();
-        Path kmod = kernelModule(release);
 
         Map<String, String> identity = new LinkedHashMap<>();
-        identity.put("kernel", kernelPkg + "=" + kernelVersion);
+        identity.put("kernel", kernelId);
         for (String pkg : new TreeSet<>(HOST_PROGRAMS.keySet())) {
             identity.put(pkg, Apt.installedVersion(pkg));
         }
@@ -75,7 +99,7 @@ public final class GuestBuilder {
 
         Path dir = ws.cache().resolve("guest").resolve(key);
         Path done = dir.resolve(".complete");
-        GuestImage img = new GuestImage(kernelPkg, release, dir.resolve("vmlinuz"), dir.resolve("initrd.img"),
+        GuestImage img = new GuestImage(kernelChoice == GuestKernel.PATCHED ? "patched" : kernelPkg, release, dir.resolve("vmlinuz"), dir.resolve("initrd.img"),
                 dir.resolve("data"), key);
         if (Files.exists(done)) {
             log.accept("guest " + key + ": cached");
@@ -85,7 +109,7 @@ public final class GuestBuilder {
             deleteTree(dir);
             Files.createDirectories(dir);
             Files.copy(kroot.resolve("boot/vmlinuz-" + release), img.vmlinuz());
-            initramfs(kroot, release, jre).writeGzip(img.initrd());
+            initramfs(kroot, release, kernelId, jre).writeGzip(img.initrd());
             installed(img.dataStaging().resolve("ow"), jre, cbin, kmod);
             // the data disk carries the kernel and initramfs so the guest can arm kdump and hand over
             Path boot = Files.createDirectories(img.dataStaging().resolve("boot"));
@@ -179,18 +203,24 @@ public final class GuestBuilder {
         return out;
     }
 
-    /**
-     * Our fault-injection module (vm-test/src/main/kmod), built against Debian's headers for the guest
-     * kernel (package linux-headers-RELEASE, installed by ./otherworld setup), cached by source hash.
-     */
-    private Path kernelModule(String release) {
+    /** Debian's headers for a stock guest kernel (package linux-headers-RELEASE, installed by setup). */
+    private static Path debianHeaders(String release) {
         Path headers = Path.of("/usr/src/linux-headers-" + release);
         if (!Files.isDirectory(headers)) {
             throw new IllegalStateException("kernel headers " + headers + " are missing: run ./otherworld setup"
                     + " (apt-get install linux-headers-" + release + ")");
         }
+        return headers;
+    }
+
+    /**
+     * Our fault-injection module (vm-test/src/main/kmod), built against {@code headers} (Debian's
+     * headers for the stock kernel, the build directory of a patched one), cached by the kernel's
+     * identity {@code kernelKey} and the source hash.
+     */
+    private Path kernelModule(String release, Path headers, String kernelKey) {
         Path src = ws.home().resolve("vm-test/src/main/kmod");
-        String id = release + "-" + sha256Tree(src).substring(0, 12);
+        String id = kernelKey + "-" + sha256Tree(src).substring(0, 12);
         Path dir = ws.cache().resolve("kmod").resolve(id);
         Path ko = dir.resolve("ow_fault.ko");
         if (Files.exists(ko)) {
@@ -267,7 +297,7 @@ public final class GuestBuilder {
         }
     }
 
-    private Initramfs initramfs(Path kroot, String release, Path jre) throws IOException {
+    private Initramfs initramfs(Path kroot, String release, String kernelId, Path jre) throws IOException {
         Initramfs fs = new Initramfs();
         for (String d : List.of("/proc", "/sys", "/dev", "/tmp", "/run", "/data", "/mnt", "/root", "/etc", "/var/lib")) {
             fs.dir(d);
@@ -318,13 +348,19 @@ public final class GuestBuilder {
         fs.symlink("/init", "/opt/ow/guest/init");
         fs.symlink("/usr/bin/otherworld", "/opt/ow/crash-kernel/otherworld");
         fs.symlink("/usr/bin/java", "/opt/ow/jre/bin/java");
-        fs.tree("/lib/modules/" + release, modules(kroot, release));
+        fs.tree("/lib/modules/" + release, modules(kroot, release, kernelId));
         return fs;
     }
 
-    /** The modules the guest loads and their dependencies, with a fresh depmod, cached per kernel. */
-    private Path modules(Path kroot, String release) throws IOException {
+    /**
+     * The modules the guest loads and their dependencies, with a fresh depmod, cached per kernel (a
+     * rebuilt patched kernel keeps its release string, so its identity is part of the key).
+     */
+    private Path modules(Path kroot, String release, String kernelId) throws IOException {
         String id = release + "-" + sha256(String.join(",", MODULES).getBytes(StandardCharsets.UTF_8)).substring(0, 8);
+        if (kernelChoice == GuestKernel.PATCHED) {
+            id += "-" + sha256(kernelId.getBytes(StandardCharsets.UTF_8)).substring(0, 8);
+        }
         Path staging = ws.cache().resolve("modules").resolve(id);
         Path smods = staging.resolve("lib/modules").resolve(release);
         if (Files.exists(staging.resolve(".complete"))) {

@@ -16,6 +16,7 @@ import org.otherworld.agent.json.Json;
 import org.otherworld.vmtest.Workspace;
 import org.otherworld.vmtest.guest.GuestBuilder;
 import org.otherworld.vmtest.guest.GuestImage;
+import org.otherworld.vmtest.guest.GuestKernel;
 import org.otherworld.vmtest.vm.Accelerator;
 import org.otherworld.vmtest.vm.DataDisk;
 import org.otherworld.vmtest.vm.Guest;
@@ -34,9 +35,18 @@ public final class Trial {
      * campaign's fault: see {@link Injection}.
      */
     public record Options(Path out, int memoryMiB, String accel, Fault fault, List<Workload> workloads,
-                          boolean keepDisks, Injection injection) {
+                          boolean keepDisks, Injection injection, GuestKernel kernel) {
+        public Options {
+            kernel = kernel == null ? GuestKernel.STOCK : kernel;
+        }
+
+        public Options(Path out, int memoryMiB, String accel, Fault fault, List<Workload> workloads, boolean keepDisks,
+                       Injection injection) {
+            this(out, memoryMiB, accel, fault, workloads, keepDisks, injection, GuestKernel.STOCK);
+        }
+
         public Options(Path out, int memoryMiB, String accel, Fault fault, List<Workload> workloads, boolean keepDisks) {
-            this(out, memoryMiB, accel, fault, workloads, keepDisks, null);
+            this(out, memoryMiB, accel, fault, workloads, keepDisks, null, GuestKernel.STOCK);
         }
 
         String faultLabel() {
@@ -96,8 +106,9 @@ public final class Trial {
         List<String> notes = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         Map<String, Object> report = new LinkedHashMap<>();
-        GuestImage img = new GuestBuilder(ws, log).build();
+        GuestImage img = new GuestBuilder(ws, log, o.kernel()).build();
         report.put("kernel", img.kernelRelease());
+        report.put("kernel_build", o.kernel().label());
         report.put("fault", o.faultLabel());
         Map<String, Path> files = Workload.dataFiles(o.workloads());
         Map<String, Integer> pids = new LinkedHashMap<>();
@@ -106,6 +117,8 @@ public final class Trial {
         Map<String, String> pre = new LinkedHashMap<>();
         Map<String, Map<String, Object>> results = new LinkedHashMap<>();
         Map<String, Object> agentReport = null;
+        Map<Long, Map<String, Object>> manifests = new LinkedHashMap<>();
+        String unameAfter = null;
         String dirtySha = null;
         String dirtyCheck = "not checked";
         boolean mainKernelBack = false;
@@ -123,6 +136,7 @@ public final class Trial {
             report.put("accel", accel.label());
             log.accept("booting guest (" + accel.label() + ", " + o.memoryMiB() + " MiB)");
             g.boot(accel);
+            report.put("guest_uname_before_crash", g.console().check("uname -r", Duration.ofSeconds(30)).strip());
             log.accept(String.format("booted in %.1f s; starting %d workloads", tl.between("boot-start", "booted") / 1000.0,
                     o.workloads().size()));
             SerialConsole c = g.console();
@@ -209,6 +223,8 @@ public final class Trial {
             }
             c.waitFor("OW-MAIN booted", Guest.BOOT_TIMEOUT);
             c.check("true", Duration.ofSeconds(60));
+            unameAfter = c.check("uname -r", Duration.ofSeconds(30)).strip();
+            report.put("guest_uname_after_handover", unameAfter);
             mainKernelBack = true;
             long mem = Long.parseLong(c.check("awk '/MemTotal/ {print $2}' /proc/meminfo", Duration.ofSeconds(30)).strip());
             report.put("main_kernel_after_handover_mem_kib", mem);
@@ -218,6 +234,7 @@ public final class Trial {
             checkWorkloads(c, o.workloads(), pids, cmdlines, pre, results);
             g.shutdown(Duration.ofSeconds(60));
             agentReport = readAgentReport(g.dataDisk(), o.out());
+            manifests.putAll(FpuVerdict.readManifests(g.dataDisk(), o.out(), agentReport, pids.values()));
         } catch (PhaseFailed e) {
             // recorded in notes
         } catch (RuntimeException e) {
@@ -249,10 +266,24 @@ public final class Trial {
             r.putIfAbsent("state_check", "fail");
             r.putIfAbsent("detail", mainKernelBack ? "not checked" : "the trial did not get back to a main kernel");
             fromAgent(agentReport, r);
+            if (w.name().equals(Workload.fpu().name())) {
+                Long tree = FpuVerdict.treeOf(agentReport, pids.get(w.name()));
+                Map<String, Object> fpu = FpuVerdict.of(o.kernel(), unameAfter != null ? unameAfter
+                                : (String) report.get("guest_uname_before_crash"), pids.get(w.name()),
+                        Boolean.TRUE.equals(r.get("resurrected")),
+                        String.valueOf(r.get(r.get("post_mortem") != null ? "post_mortem" : "detail")),
+                        tree == null ? null : manifests.get(tree), tree);
+                r.put("fpu", fpu);
+                log.accept("fpu workload: kernel " + fpu.get("kernel") + ", agent FPU provenance: " + fpu.get("agent_fpu")
+                        + ", pattern " + fpu.get("pattern") + "; expected for this kernel: " + fpu.get("expected"));
+            }
             Map<String, Object> ordered = new LinkedHashMap<>();
             for (String k : List.of("name", "pid", "session_pids", "resurrected", "crash_procedure", "unrestored",
                     "state_check", "detail", "agent_decision", "decision")) {
                 ordered.put(k, r.get(k));
+            }
+            if (r.containsKey("fpu")) {
+                ordered.put("fpu", r.get("fpu"));
             }
             allPass &= "pass".equals(r.get("state_check")) && Boolean.TRUE.equals(r.get("resurrected"));
             procs.add(ordered);
@@ -260,6 +291,7 @@ public final class Trial {
         report.put("processes", procs);
         report.put("missing_phases", missing);
         report.put("notes", notes);
+        report.put("kernels_booted", FpuVerdict.kernelsBooted(readConsole(o.out())));
         report.put("agent_report", agentReport);
         report.put("verdict", allPass ? "pass" : "fail");
         write(o.out(), report);
@@ -396,6 +428,11 @@ public final class Trial {
             if (!same) {
                 r.put("state_check", "fail");
                 r.put("detail", "no process with pid " + pid + " running " + cmdlines.get(w.name()).strip());
+                if (w.name().equals(Workload.fpu().name())) {
+                    // restored and then gone: its own check still reads what it logged (MISMATCH lines)
+                    r.put("post_mortem", c.run("cd " + w.dir() + " && PRE='" + pre.getOrDefault(w.name(), "") + "' && "
+                            + w.check(), Duration.ofSeconds(120)).output());
+                }
             } else {
                 SerialConsole.CommandResult cr = c.run("cd " + w.dir() + " && PRE='" + pre.getOrDefault(w.name(), "")
                         + "' && " + w.check(), Duration.ofSeconds(120));
@@ -423,6 +460,15 @@ public final class Trial {
             }
         }
         return null;
+    }
+
+    private static String readConsole(Path out) {
+        try {
+            Path p = out.resolve("console.log");
+            return Files.exists(p) ? Files.readString(p, java.nio.charset.StandardCharsets.ISO_8859_1) : "";
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     static Map<String, Object> phases(Timeline tl) {

@@ -88,6 +88,41 @@ public record Workload(String name, String dir, String command, String ready, St
                         null, DEMO + "kvstore-check 127.0.0.1:7070 /data/work/kvstore/acked.txt", null));
     }
 
+    /**
+     * FPU state of threads running at the crash (kernel patch 0001): {@code fpuspin} (demo-apps/src/main/c)
+     * runs one thread per guest CPU, each spinning without system calls with a pattern of its own in
+     * all vector registers (ymm0-15, or xmm0-15 without AVX2) that it checks every iteration against an
+     * iteration number kept in a general register. Its check passes when the process is alive, every
+     * thread's counter advanced after the restore, and no thread found its registers broken; its first
+     * output line is "pattern intact|broken|unknown: ...". Not in the default set: on a stock kernel
+     * the thread running on another CPU at the panic comes back with stale vector registers.
+     */
+    public static Workload fpu() {
+        return new Workload("fpu", "/data/work/fpu", "exec /opt/ow/bin/fpuspin run /data/work/fpu",
+                "test -s progress", "cat progress", "/opt/ow/bin/fpuspin check /data/work/fpu \"$PRE\"", null);
+    }
+
+    /** Built-in workloads by name (demos, SDK demos, fpu), for {@code --workload NAME}; null if unknown. */
+    public static Workload builtin(String name) {
+        for (Workload w : builtins()) {
+            if (w.name().equals(name)) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    public static List<String> builtinNames() {
+        return builtins().stream().map(Workload::name).toList();
+    }
+
+    private static List<Workload> builtins() {
+        List<Workload> all = new java.util.ArrayList<>(demos());
+        all.addAll(sdkDemos());
+        all.add(fpu());
+        return all;
+    }
+
     /** A user workload: HOSTDIR copied to /data/workloads/NAME, its ./start run there, its ./check after. */
     public static Workload user(String name, Path hostDir) {
         if (!name.matches("[A-Za-z0-9_.-]+")) {
