@@ -13,8 +13,10 @@ import org.otherworld.agent.kernel.ListWalk;
  *
  * <p>Enumeration: every superblock on {@code super_blocks} (super_block.s_list), then every inode on
  * its {@code s_inodes} list (inode.i_sb_list). An inode is taken when {@code i_state} has
- * I_DIRTY_PAGES or its i_pages xarray carries the dirty mark in xa_flags (mapping_tagged()), and its
- * dirty folios are the XA_MARK_0 (PAGECACHE_TAG_DIRTY) entries. The bdi writeback lists
+ * I_DIRTY_PAGES or its i_pages xarray carries the dirty or the writeback mark in xa_flags
+ * (mapping_tagged()), and its unwritten folios are the XA_MARK_0 (PAGECACHE_TAG_DIRTY) and XA_MARK_1
+ * (PAGECACHE_TAG_WRITEBACK) entries: a folio under writeback had its I/O submitted but not completed, so
+ * the disk may not hold it. The bdi writeback lists
  * (wb.b_dirty/b_io/b_more_io) would be shorter to walk, but with cgroup writeback an inode sits on a
  * per-memcg bdi_writeback, an inode being written back moves between lists, and a crash during
  * writeback can leave them inconsistent; the per-superblock list holds every in-memory inode, so the
@@ -133,12 +135,13 @@ public final class DirtyPages {
             for (KObject inode : inodes.entries()) {
                 checked++;
                 try {
-                    boolean dirty = (inode.u64("i_state") & I_DIRTY_PAGES) != 0 || cache.taggedDirty(inode.address());
+                    boolean dirty = (inode.u64("i_state") & I_DIRTY_PAGES) != 0 || cache.taggedDirty(inode.address())
+                            || cache.taggedWriteback(inode.address());
                     if (!dirty) {
                         continue;
                     }
                     List<DirtyPage> pages = new ArrayList<>();
-                    for (PageCache.CachedPage p : cache.dirtyPages(inode.address())) {
+                    for (PageCache.CachedPage p : cache.unwrittenPages(inode.address())) {
                         pages.add(new DirtyPage(p.index(), p.phys(), p.bytes()));
                     }
                     if (pages.isEmpty()) {

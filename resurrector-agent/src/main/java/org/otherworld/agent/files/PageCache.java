@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import org.otherworld.agent.kernel.KObject;
 import org.otherworld.agent.mm.XArray;
 import org.otherworld.agent.vmcore.MemoryAccessException;
@@ -54,13 +55,41 @@ public final class PageCache {
 
     /** Whether the inode's mapping has any page tagged dirty (mapping_tagged(PAGECACHE_TAG_DIRTY)). */
     public boolean taggedDirty(long inode) {
+        return tagged(inode, XArray.MARK_0);
+    }
+
+    /**
+     * Whether the mapping has folios under writeback (mapping_tagged(PAGECACHE_TAG_WRITEBACK)): their I/O was
+     * submitted but had not completed when the kernel died, so the disk may not hold them.
+     */
+    public boolean taggedWriteback(long inode) {
+        return tagged(inode, XArray.MARK_1);
+    }
+
+    private boolean tagged(long inode, int mark) {
         int flags = ctx.kmem().readU32(pagesXarray(inode) + ctx.xarray().flagsOffset());
-        return (flags & (1L << (ctx.xarray().flagsMarkShift() + XArray.MARK_0))) != 0;
+        return (flags & (1L << (ctx.xarray().flagsMarkShift() + mark))) != 0;
     }
 
     /** The folios tagged dirty (XA_MARK_0 = PAGECACHE_TAG_DIRTY), by index. */
     public List<CachedPage> dirtyPages(long inode) {
         return toPages(inode, xarray.markedEntries(pagesXarray(inode), XArray.MARK_0), false);
+    }
+
+    /**
+     * The folios the disk may not hold: tagged dirty or under writeback (XA_MARK_1 =
+     * PAGECACHE_TAG_WRITEBACK), by index, each once.
+     */
+    public List<CachedPage> unwrittenPages(long inode) {
+        long xa = pagesXarray(inode);
+        TreeMap<Long, XArray.Entry> byIndex = new TreeMap<>();
+        for (XArray.Entry e : xarray.markedEntries(xa, XArray.MARK_0)) {
+            byIndex.put(e.index(), e);
+        }
+        for (XArray.Entry e : xarray.markedEntries(xa, XArray.MARK_1)) {
+            byIndex.putIfAbsent(e.index(), e);
+        }
+        return toPages(inode, new ArrayList<>(byIndex.values()), false);
     }
 
     /** All cached folios, plus swap entries (for shmem); shadow entries of other filesystems skipped. */

@@ -17,6 +17,8 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.otherworld.agent.files.DirtyPages;
 import org.otherworld.agent.files.FilesContext;
+import org.otherworld.agent.files.OpenFile;
+import org.otherworld.agent.files.PageCache;
 import org.otherworld.agent.images.ClockImage;
 import org.otherworld.agent.images.ImageWriter;
 import org.otherworld.agent.images.IpcNamespaceImage;
@@ -28,6 +30,7 @@ import org.otherworld.agent.images.XsaveLayout;
 import org.otherworld.agent.json.Json;
 import org.otherworld.agent.kernel.DeadKernel;
 import org.otherworld.agent.restore.DirtyPageWriter;
+import org.otherworld.agent.restore.FileSizeReconciler;
 import org.otherworld.agent.task.ProcessModel;
 import org.otherworld.agent.task.ProcessReader;
 import org.otherworld.agent.task.ThreadModel;
@@ -147,7 +150,7 @@ public final class Resurrector {
             Map<String, Object> flush = new LinkedHashMap<>();
             long flushBytes = 0;
             if (o.flushRoot() != null) {
-                flushBytes = flush(kernel, flush);
+                flushBytes = flush(kernel, flush, plan.processes());
             } else {
                 flush.put("skipped", true);
             }
@@ -355,11 +358,12 @@ public final class Resurrector {
         }
     }
 
-    private long flush(DeadKernel kernel, Map<String, Object> flush) {
+    private long flush(DeadKernel kernel, Map<String, Object> flush, List<ProcessPlan> processes) {
         DirtyPages dp = new DirtyPages(FilesContext.of(kernel));
         DirtyPages.Result scan = dp.scan();
         DirtyPageWriter w = new DirtyPageWriter(o.flushRoot(), dp::read, true);
         DirtyPageWriter.Result r = w.write(scan.files());
+        reconcileOpenFiles(dp, w, scan, r, processes, flush);
         flush.put("dirty_files", (long) scan.files().size());
         flush.put("persistent_files", (long) scan.persistent().size());
         flush.put("files_written", (long) r.filesWritten());
@@ -379,6 +383,42 @@ public final class Resurrector {
         log.accept(String.format("flush: %d of %d dirty files written back, %d pages", r.filesWritten(),
                 scan.persistent().size(), r.pagesWritten()));
         return r.bytesWritten();
+    }
+
+    /**
+     * Open regular files of resurrected processes whose size on disk is not the dead kernel's i_size
+     * (a size change whose journal transaction had not committed) get their cached pages and size
+     * ({@link FileSizeReconciler}); criu restore would refuse them otherwise.
+     */
+    private void reconcileOpenFiles(DirtyPages dp, DirtyPageWriter w, DirtyPages.Result scan,
+                                    DirtyPageWriter.Result written, List<ProcessPlan> processes,
+                                    Map<String, Object> flush) {
+        Set<Long> done = new HashSet<>();
+        Set<String> writtenPaths = new HashSet<>();
+        written.files().stream().filter(f -> f.error() == null).forEach(f -> writtenPaths.add(f.path()));
+        scan.files().stream().filter(f -> writtenPaths.contains(f.path())).forEach(f -> done.add(f.inode()));
+        List<FileSizeReconciler.Candidate> open = new ArrayList<>();
+        for (ProcessPlan p : processes) {
+            if (!p.resurrect()) {
+                continue;
+            }
+            for (OpenFile f : p.model().files()) {
+                if ((f.iMode() & OpenFile.S_IFMT) == OpenFile.S_IFREG && DirtyPageWriter.TARGET_FS.contains(f.fsType())) {
+                    open.add(new FileSizeReconciler.Candidate(f.path(), f.inode(), f.ino(), f.size()));
+                }
+            }
+        }
+        PageCache cache = dp.pageCache();
+        List<FileSizeReconciler.Outcome> out = new FileSizeReconciler(o.flushRoot(), w).reconcile(open, done,
+                c -> cache.allPages(c.inode(), false).stream()
+                        .map(pg -> new DirtyPages.DirtyPage(pg.index(), pg.phys(), pg.bytes())).toList());
+        flush.put("size_reconciled", out.stream().map(FileSizeReconciler.Outcome::json).toList());
+        for (FileSizeReconciler.Outcome x : out) {
+            log.accept(String.format("flush: %s: size on disk %d, dead kernel %d: %d cached pages written%s%s",
+                    x.path(), x.diskSize(), x.size(), x.pages(),
+                    x.uncached() > 0 ? ", " + x.uncached() + " bytes not cached (zeros)" : "",
+                    x.error() == null ? "" : ", error: " + x.error()));
+        }
     }
 
     private static Map<String, Object> processJson(ProcessPlan p, boolean resurrected, Integer tree, String error) {

@@ -42,6 +42,11 @@ class DirtyPagesTest {
 
     /** An xa_node (shift 0) under the inode's i_pages with the given slots; marks[0] = dirty slots. */
     void pages(long inode, long[] slots, int[] dirty) {
+        pages(inode, slots, dirty, new int[0]);
+    }
+
+    /** As above, with marks[1] = slots under writeback. */
+    void pages(long inode, long[] slots, int[] dirty, int[] writeback) {
         long xa = inode + 80 + 8;
         long node = fs.alloc(576);
         for (int i = 0; i < slots.length; i++) {
@@ -52,10 +57,36 @@ class DirtyPagesTest {
             marks |= 1L << d;
         }
         fs.mem.u64(node + 552, marks);
-        fs.mem.u64(xa + 8, node | 2);
-        if (dirty.length > 0) {
-            fs.mem.u32(xa + 4, 1 << 27); // XA_FLAGS_MARK(0)
+        long wbMarks = 0;
+        for (int w : writeback) {
+            wbMarks |= 1L << w;
         }
+        fs.mem.u64(node + 560, wbMarks);
+        fs.mem.u64(xa + 8, node | 2);
+        fs.mem.u32(xa + 4, (dirty.length > 0 ? 1 << 27 : 0) // XA_FLAGS_MARK(0)
+                | (writeback.length > 0 ? 1 << 28 : 0)); // XA_FLAGS_MARK(1)
+    }
+
+    @Test
+    void pagesUnderWritebackAreUnwrittenToo() {
+        long work = fs.dentry("work", dataRoot, 0);
+        // written back by the flusher just before the crash: I_DIRTY_PAGES already cleared, I/O in flight
+        long wb = fs.inode(ext4, 30, OpenFile.S_IFREG | 0644, 2 * 4096);
+        fs.alias(wb, fs.dentry("wb.log", work, wb));
+        pages(wb, new long[] {page(110, 0xb0), page(111, 0xb1)}, new int[] {1}, new int[] {0, 1});
+
+        DirtyPages.Result r = new DirtyPages(fs.ctx).scan();
+        assertEquals(List.of(), r.errors());
+        assertEquals(1, r.files().size());
+        assertEquals(List.of(new DirtyPages.DirtyPage(0, 110L << 12, 4096), new DirtyPages.DirtyPage(1, 111L << 12, 4096)),
+                r.files().get(0).pages());
+        // only under writeback, no dirty mark at all: still taken
+        long only = fs.inode(ext4, 31, OpenFile.S_IFREG | 0644, 4096);
+        fs.alias(only, fs.dentry("only.log", work, only));
+        pages(only, new long[] {page(120, 0xc0)}, new int[] {}, new int[] {0});
+        r = new DirtyPages(fs.ctx).scan();
+        assertEquals(2, r.files().size());
+        assertEquals("/data/work/only.log", r.files().get(1).path());
     }
 
     @Test
