@@ -1,6 +1,8 @@
 package org.otherworld.agent.images;
 
 import org.otherworld.agent.images.proto.FdTypes;
+import org.otherworld.agent.images.proto.FifoEntry;
+import org.otherworld.agent.images.proto.PipeEntry;
 import org.otherworld.agent.images.proto.FileEntry;
 import org.otherworld.agent.images.proto.FownEntry;
 import org.otherworld.agent.images.proto.RegFileEntry;
@@ -27,13 +29,21 @@ final class FileTable {
     private final Map<String, Integer> byPath = new HashMap<>();
     private final List<FileEntry> entries = new ArrayList<>();
     private final java.util.Set<Long> socketInodes = new java.util.HashSet<>();
+    /** pipe id -&gt; its data, for pipes-data.img and fifo-data.img (insertion order). */
+    private final Map<Long, PipeImage> pipes = new java.util.LinkedHashMap<>(), fifos = new java.util.LinkedHashMap<>();
+    /** O_DIRECT (packet mode of a pipe; criu refuses it, the classifier never restores it). */
+    static final int O_DIRECT = 040000;
 
     /** The id of an open file description. */
     int idOf(FileImage f) {
         Integer id = byIdentity.get(f);
         if (id == null) {
-            id = f.kind() == FileKind.UNIX_SOCKET ? addUnixSocket(f.socket(), f.flags())
-                    : add(f.path(), f.flags(), f.pos(), f.kind() == FileKind.REGULAR ? f.size() : -1, f.mode());
+            id = switch (f.kind()) {
+                case UNIX_SOCKET -> addUnixSocket(f.socket(), f.flags());
+                case PIPE -> addPipe(f.pipe(), f.flags());
+                case FIFO -> addFifo(f);
+                default -> add(f.path(), f.flags(), f.pos(), f.kind() == FileKind.REGULAR ? f.size() : -1, f.mode());
+            };
             byIdentity.put(f, id);
         }
         return id;
@@ -41,7 +51,57 @@ final class FileTable {
 
     /** fdinfo_entry.type for a description. */
     static FdTypes fdType(FileImage f) {
-        return f.kind() == FileKind.UNIX_SOCKET ? FdTypes.UNIXSK : FdTypes.REG;
+        return switch (f.kind()) {
+            case UNIX_SOCKET -> FdTypes.UNIXSK;
+            case PIPE -> FdTypes.PIPE;
+            case FIFO -> FdTypes.FIFO;
+            default -> FdTypes.REG;
+        };
+    }
+
+    /**
+     * A pipe_entry (criu/pipes.c dump_one_pipe(): flags without O_DIRECT, no owner). All ends with the
+     * same pipe id become one pipe on restore; its data is written once to pipes-data.img.
+     */
+    private int addPipe(PipeImage p, int flags) {
+        notePipe(pipes, p);
+        int id = entries.size() + 1;
+        PipeEntry pe = PipeEntry.newBuilder().setId(id).setPipeId((int) p.pipeId()).setFlags(flags & ~O_DIRECT)
+                .setFown(NO_OWNER).build();
+        entries.add(FileEntry.newBuilder().setType(FdTypes.PIPE).setId(id).setPipe(pe).build());
+        return id;
+    }
+
+    /**
+     * A fifo_entry plus the reg_file_entry that carries its path, open flags and st_mode (criu/fifo.c
+     * dump_one_fifo(): the regular-file entry has an id of its own, referenced by fifo_entry.regf_id
+     * only). Its data goes to fifo-data.img.
+     */
+    private int addFifo(FileImage f) {
+        notePipe(fifos, f.pipe());
+        int regId = add(f.path(), f.flags() & ~O_DIRECT, 0, -1, f.mode());
+        int id = entries.size() + 1;
+        FifoEntry fe = FifoEntry.newBuilder().setId(id).setPipeId((int) f.pipe().pipeId()).setRegfId(regId).build();
+        entries.add(FileEntry.newBuilder().setType(FdTypes.FIFO).setId(id).setFifo(fe).build());
+        return id;
+    }
+
+    private static void notePipe(Map<Long, PipeImage> seen, PipeImage p) {
+        PipeImage old = seen.putIfAbsent(p.pipeId(), p);
+        if (old != null && !old.sameAs(p)) {
+            throw new IllegalArgumentException("pipe " + p.pipeId() + ": two ends disagree on its contents (" + old
+                    + " / " + p + ")");
+        }
+    }
+
+    /** The anonymous pipes referenced so far, one per pipe id. */
+    java.util.Collection<PipeImage> pipes() {
+        return pipes.values();
+    }
+
+    /** The FIFOs referenced so far, one per pipe id. */
+    java.util.Collection<PipeImage> fifos() {
+        return fifos.values();
     }
 
     /**
@@ -105,6 +165,16 @@ final class FileTable {
         UnixSocketImage s = new UnixSocketImage(u.getIno() & 0xffffffffL, u.getType(), u.getState(),
                 u.getShutdown().getNumber(), u.getBacklog(), u.getOpts().getSoSndbuf(), u.getOpts().getSoRcvbuf());
         return FileImage.unixSocket(s, u.getFlags());
+    }
+
+    /** The {@link FileImage} of a pipe_entry with its pipe ({@code data} from pipes-data.img). */
+    static FileImage toImage(PipeEntry p, PipeImage data) {
+        return FileImage.pipe(data, p.getFlags());
+    }
+
+    /** The {@link FileImage} of a fifo_entry, its reg_file_entry and its pipe. */
+    static FileImage toImage(FifoEntry f, RegFileEntry r, PipeImage data) {
+        return FileImage.fifo(data, r.getName(), r.getFlags(), r.getMode());
     }
 
     /** The {@link FileImage} a reg_file_entry describes (kind from the mode's file type). */

@@ -14,6 +14,7 @@ import org.otherworld.agent.images.proto.IpcVarEntry;
 import org.otherworld.agent.images.proto.ItimerEntry;
 import org.otherworld.agent.images.proto.Lsmtype;
 import org.otherworld.agent.images.proto.MmEntry;
+import org.otherworld.agent.images.proto.PipeDataEntry;
 import org.otherworld.agent.images.proto.PstreeEntry;
 import org.otherworld.agent.images.proto.RlimitEntry;
 import org.otherworld.agent.images.proto.RseqEntry;
@@ -174,6 +175,8 @@ public final class ImageWriter {
                 o.write(e);
             }
         });
+        writePipeData(dir, ImageFormat.pipesData(), ImageFormat.PIPES_DATA_MAGIC, files.pipes(), names);
+        writePipeData(dir, ImageFormat.fifoData(), ImageFormat.FIFO_DATA_MAGIC, files.fifos(), names);
         write(dir, ImageFormat.pstree(), ImageFormat.PSTREE_MAGIC, names, o -> {
             for (ProcessImage p : processes) {
                 int ppid = p == processes.get(0) ? 0 : p.ppid(); // CRIU: the root's parent is outside the tree
@@ -187,6 +190,25 @@ public final class ImageWriter {
                 .setRootIds(ids(ROOT_KOBJ_ID, IPC_NS)).setNsPerId(true).setLsmtype(Lsmtype.NO_LSM).build();
         write(dir, ImageFormat.inventory(), ImageFormat.INVENTORY_MAGIC, names, o -> o.write(inv));
         return new WriteResult(List.copyOf(names), pages, skipped, runs);
+    }
+
+    /**
+     * pipes-data.img / fifo-data.img (criu/pipes.c dump_one_pipe_data()): per pipe a pipe_data_entry
+     * with its capacity ({@code size}, restored with F_SETPIPE_SZ) followed by its unread bytes, which
+     * criu vmsplices into the new pipe. Not written when the set has no such pipe.
+     */
+    private static void writePipeData(Path dir, String name, int magic, java.util.Collection<PipeImage> pipes,
+                                      List<String> names) throws IOException {
+        if (pipes.isEmpty()) {
+            return;
+        }
+        write(dir, name, magic, names, o -> {
+            for (PipeImage p : pipes) {
+                o.write(PipeDataEntry.newBuilder().setPipeId((int) p.pipeId()).setBytes(p.data().length)
+                        .setSize(p.size()).build());
+                o.writeRaw(p.data());
+            }
+        });
     }
 
     private interface EntryWriter {

@@ -1,6 +1,8 @@
 package org.otherworld.agent.plan;
 
 import org.otherworld.agent.files.OpenFile;
+import org.otherworld.agent.files.PipeRing;
+import org.otherworld.agent.images.PipeImage;
 import org.otherworld.agent.files.SocketInfo;
 import org.otherworld.agent.kernel.DeadKernel;
 import org.otherworld.agent.kernel.KObject;
@@ -16,6 +18,8 @@ public final class DeadKernelSockets implements SocketOracle {
     static final long MAX_SCHEDULE_TIMEOUT = Long.MAX_VALUE;
     private final DeadKernel kernel;
     private long sockDeadBit = -2;
+    /** pipe_inode_info address -&gt; what was read from it (every end of a pipe gets the same result). */
+    private final java.util.Map<Long, PipeFacts> pipes = new java.util.HashMap<>();
 
     public DeadKernelSockets(DeadKernel kernel) {
         this.kernel = kernel;
@@ -41,6 +45,41 @@ public final class DeadKernelSockets implements SocketOracle {
                     us.pointer("addr") != 0, p, defaultTimeouts);
         } catch (RuntimeException e) {
             return null; // unreadable: stays an unrestored resource
+        }
+    }
+
+    /**
+     * The pipe behind a pipe or FIFO descriptor: {@code inode->i_pipe} (the pipe_inode_info shared by
+     * all its ends), its ring read by {@link PipeRing} with the buffer pages read from physical memory.
+     */
+    @Override
+    public PipeFacts pipe(OpenFile f) {
+        if (f.inode() == 0) {
+            return null;
+        }
+        long addr;
+        try {
+            addr = kernel.object("inode", f.inode()).pointer("i_pipe");
+        } catch (RuntimeException e) {
+            return PipeFacts.unrestorable("inode unreadable: " + e.getMessage());
+        }
+        if (addr == 0) {
+            return PipeFacts.unrestorable("the inode has no pipe (i_pipe NULL)");
+        }
+        return pipes.computeIfAbsent(addr, a -> readPipe(a, f.ino()));
+    }
+
+    private PipeFacts readPipe(long addr, long ino) {
+        try {
+            PipeRing.Contents c = PipeRing.read(kernel.types(), kernel.kernelMemory(), addr,
+                    (page, off, dst, dstOff, len) -> kernel.physicalMemory().read(kernel.pageToPhys(page) + off, dst,
+                            dstOff, len));
+            if (c.unsupported() != null) {
+                return PipeFacts.unrestorable(c.unsupported() + " is not restored");
+            }
+            return new PipeFacts(new PipeImage(ino, c.capacity(), c.data()), c.readers(), c.writers(), null);
+        } catch (RuntimeException e) {
+            return PipeFacts.unrestorable("pipe unreadable: " + e.getMessage());
         }
     }
 

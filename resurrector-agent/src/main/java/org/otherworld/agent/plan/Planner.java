@@ -154,7 +154,9 @@ public final class Planner {
         if (p.files() != null) {
             for (OpenFile f : p.files()) {
                 UnixSocketFacts unix = f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.unix(f) : null;
-                ResourceClassifier.FdDecision d = ResourceClassifier.classify(f, unix);
+                PipeFacts pipe = f.kind() == org.otherworld.agent.files.FileKind.PIPE
+                        || f.kind() == org.otherworld.agent.files.FileKind.FIFO ? sockets.pipe(f) : null;
+                ResourceClassifier.FdDecision d = ResourceClassifier.classify(f, unix, pipe);
                 fds.add(d);
                 if (!d.restored()) {
                     unrestored.add(d.unrestored());
@@ -165,7 +167,9 @@ public final class Planner {
         Map<Integer, SyscallRule.Decision> syscalls = new HashMap<>();
         Set<Integer> fileFds = new HashSet<>();
         for (ResourceClassifier.FdDecision d : fds) {
-            if (d.restoreAs() == org.otherworld.agent.images.FileKind.REGULAR) {
+            if (d.restoreAs() == org.otherworld.agent.images.FileKind.REGULAR
+                    || d.restoreAs() == org.otherworld.agent.images.FileKind.PIPE
+                    || d.restoreAs() == org.otherworld.agent.images.FileKind.FIFO) {
                 fileFds.add(d.file().fd());
             }
         }
