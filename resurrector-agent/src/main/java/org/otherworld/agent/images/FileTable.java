@@ -28,7 +28,8 @@ final class FileTable {
     private final Map<FileImage, Integer> byIdentity = new IdentityHashMap<>();
     private final Map<String, Integer> byPath = new HashMap<>();
     private final List<FileEntry> entries = new ArrayList<>();
-    private final java.util.Set<Long> socketInodes = new java.util.HashSet<>();
+    /** socket inode -&gt; its file id: a socket is one open file description however many processes hold it. */
+    private final Map<Long, Integer> socketIds = new HashMap<>();
     /** pipe id -&gt; its data, for pipes-data.img and fifo-data.img (insertion order). */
     private final Map<Long, PipeImage> pipes = new java.util.LinkedHashMap<>(), fifos = new java.util.LinkedHashMap<>();
     /** O_DIRECT (packet mode of a pipe; criu refuses it, the classifier never restores it). */
@@ -105,23 +106,42 @@ final class FileTable {
     }
 
     /**
-     * A unix_sk_entry without name and peer (criu/sk-unix.c: restored by socket(), or for an established
-     * stream socket by socketpair() with the other end closed and both directions shut down). Options are
-     * the buffer sizes and no timeouts; uflags 0 (not external, not inherited).
+     * A unix_sk_entry (criu/sk-unix.c): name and peer as the socket had them, options the buffer sizes,
+     * SO_PASSCRED and no timeouts; uflags 0 (not external, not inherited). Its queued messages are
+     * noted for sk-queues.img under this entry's id (sk_packet_entry.id_for is the receiving socket).
      */
     private int addUnixSocket(UnixSocketImage s, int flags) {
-        if (!socketInodes.add(s.ino())) {
-            throw new IllegalArgumentException("two descriptions of unix socket inode " + s.ino());
+        Integer known = socketIds.get(s.ino());
+        if (known != null) {
+            return known; // one socket held by several processes (inherited): one description, as in the kernel
         }
         int id = entries.size() + 1;
-        SkOptsEntry opts = SkOptsEntry.newBuilder().setSoSndbuf(s.sndbuf()).setSoRcvbuf(s.rcvbuf()).setSoSndTmoSec(0)
-                .setSoSndTmoUsec(0).setSoRcvTmoSec(0).setSoRcvTmoUsec(0).build();
+        socketIds.put(s.ino(), id);
+        SkOptsEntry.Builder opts = SkOptsEntry.newBuilder().setSoSndbuf(s.sndbuf()).setSoRcvbuf(s.rcvbuf())
+                .setSoSndTmoSec(0).setSoSndTmoUsec(0).setSoRcvTmoSec(0).setSoRcvTmoUsec(0);
+        if (s.passcred()) {
+            opts.setSoPasscred(true);
+        }
         UnixSkEntry u = UnixSkEntry.newBuilder().setId(id).setIno((int) s.ino()).setType(s.type()).setState(s.state())
-                .setFlags(flags).setUflags(0).setBacklog(s.backlog()).setPeer(0).setFown(NO_OWNER).setOpts(opts)
-                .setName(com.google.protobuf.ByteString.EMPTY).setShutdown(SkShutdown.forNumber(s.shutdown() & 3))
-                .build();
+                .setFlags(flags).setUflags(0).setBacklog(s.backlog()).setPeer((int) s.peer()).setFown(NO_OWNER)
+                .setOpts(opts).setName(com.google.protobuf.ByteString.copyFrom(s.name()))
+                .setShutdown(SkShutdown.forNumber(s.shutdown() & 3)).build();
         entries.add(FileEntry.newBuilder().setType(FdTypes.UNIXSK).setId(id).setUsk(u).build());
+        for (byte[] packet : s.queue()) {
+            packets.add(new Packet(id, packet));
+        }
         return id;
+    }
+
+    /** One queued message of the socket with file id {@code idFor}. */
+    record Packet(int idFor, byte[] data) {
+    }
+
+    private final List<Packet> packets = new ArrayList<>();
+
+    /** The queued messages of all unix sockets so far, per socket oldest first. */
+    List<Packet> packets() {
+        return packets;
     }
 
     private static final FownEntry NO_OWNER = FownEntry.newBuilder().setUid(0).setEuid(0).setSignum(0).setPidType(0)
@@ -161,9 +181,10 @@ final class FileTable {
     }
 
     /** The {@link FileImage} a unix_sk_entry describes. */
-    static FileImage toImage(UnixSkEntry u) {
+    static FileImage toImage(UnixSkEntry u, List<byte[]> queue) {
         UnixSocketImage s = new UnixSocketImage(u.getIno() & 0xffffffffL, u.getType(), u.getState(),
-                u.getShutdown().getNumber(), u.getBacklog(), u.getOpts().getSoSndbuf(), u.getOpts().getSoRcvbuf());
+                u.getShutdown().getNumber(), u.getBacklog(), u.getOpts().getSoSndbuf(), u.getOpts().getSoRcvbuf(),
+                u.getPeer() & 0xffffffffL, u.getName().toByteArray(), u.getOpts().getSoPasscred(), queue);
         return FileImage.unixSocket(s, u.getFlags());
     }
 

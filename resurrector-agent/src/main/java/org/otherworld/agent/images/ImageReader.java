@@ -25,6 +25,7 @@ import org.otherworld.agent.images.proto.ThreadCoreEntry;
 import org.otherworld.agent.images.proto.ThreadInfoX86;
 import org.otherworld.agent.images.proto.UnixSkEntry;
 import org.otherworld.agent.images.proto.PipeDataEntry;
+import org.otherworld.agent.images.proto.SkPacketEntry;
 import org.otherworld.agent.images.proto.UserX86RegsEntry;
 import org.otherworld.agent.images.proto.VmaEntry;
 
@@ -95,6 +96,7 @@ public final class ImageReader {
                 }
             }
         }
+        queues = skQueues(dir);
         List<PstreeEntry> tree;
         try (ImageInput in = ImageInput.open(dir.resolve(ImageFormat.pstree()), ImageFormat.PSTREE_MAGIC)) {
             tree = in.all(PstreeEntry.parser(), MAX_ENTRIES);
@@ -194,7 +196,8 @@ public final class ImageReader {
                         throw new ImageFormatException(fdName + " fd " + e.getFd() + ": refers to unix socket id "
                                 + e.getId() + " missing from files.img");
                     }
-                    f = descriptions.computeIfAbsent(e.getId(), k -> FileTable.toImage(u));
+                    f = descriptions.computeIfAbsent(e.getId(), k -> FileTable.toImage(u,
+                            queues.getOrDefault(u.getId(), List.of())));
                 } else if (e.getType() == FdTypes.PIPE || e.getType() == FdTypes.FIFO) {
                     f = pipeEnds.get(e.getId());
                     if (f == null || (f.kind() == FileKind.PIPE) != (e.getType() == FdTypes.PIPE)) {
@@ -351,6 +354,32 @@ public final class ImageReader {
         }
         return false;
     }
+
+    /** Queued unix messages of the set being read, by the receiving socket's file id. */
+    private Map<Integer, List<byte[]>> queues = Map.of();
+
+    /** sk-queues.img (absent: nothing queued), receiving socket id -&gt; its messages in order. */
+    private static Map<Integer, List<byte[]>> skQueues(Path dir) throws IOException {
+        Map<Integer, List<byte[]>> out = new HashMap<>();
+        Path p = dir.resolve(ImageFormat.skQueues());
+        if (!Files.exists(p)) {
+            return out;
+        }
+        int n = 0;
+        try (ImageInput in = ImageInput.open(p, ImageFormat.SK_QUEUES_MAGIC)) {
+            for (SkPacketEntry e = in.next(SkPacketEntry.parser()); e != null; e = in.next(SkPacketEntry.parser())) {
+                if (++n > MAX_ENTRIES || e.getLength() < 0 || e.getLength() > MAX_PACKET) {
+                    throw new ImageFormatException(ImageFormat.skQueues() + ": packet " + n + " for " + e.getIdFor()
+                            + " of " + e.getLength() + " bytes");
+                }
+                out.computeIfAbsent(e.getIdFor(), k -> new ArrayList<>()).add(in.raw(e.getLength(), 0));
+            }
+        }
+        return out;
+    }
+
+    /** Upper bound for one queued message read back. */
+    private static final int MAX_PACKET = 16 << 20;
 
     /** pipes-data.img or fifo-data.img (absent: no data), pipe id -&gt; pipe. */
     private static Map<Long, PipeImage> pipeData(Path dir, String name, int magic) throws IOException {

@@ -16,6 +16,7 @@ import org.otherworld.agent.images.proto.Lsmtype;
 import org.otherworld.agent.images.proto.MmEntry;
 import org.otherworld.agent.images.proto.PipeDataEntry;
 import org.otherworld.agent.images.proto.PstreeEntry;
+import org.otherworld.agent.images.proto.SkPacketEntry;
 import org.otherworld.agent.images.proto.RlimitEntry;
 import org.otherworld.agent.images.proto.RseqEntry;
 import org.otherworld.agent.images.proto.SaEntry;
@@ -177,6 +178,15 @@ public final class ImageWriter {
         });
         writePipeData(dir, ImageFormat.pipesData(), ImageFormat.PIPES_DATA_MAGIC, files.pipes(), names);
         writePipeData(dir, ImageFormat.fifoData(), ImageFormat.FIFO_DATA_MAGIC, files.fifos(), names);
+        if (!files.packets().isEmpty()) {
+            // criu/sk-queue.c: sk_packet_entry {id_for = the receiving socket's file id, length}, then the bytes
+            write(dir, ImageFormat.skQueues(), ImageFormat.SK_QUEUES_MAGIC, names, o -> {
+                for (FileTable.Packet p : files.packets()) {
+                    o.write(SkPacketEntry.newBuilder().setIdFor(p.idFor()).setLength(p.data().length).build());
+                    o.writeRaw(p.data());
+                }
+            });
+        }
         write(dir, ImageFormat.pstree(), ImageFormat.PSTREE_MAGIC, names, o -> {
             for (ProcessImage p : processes) {
                 int ppid = p == processes.get(0) ? 0 : p.ppid(); // CRIU: the root's parent is outside the tree

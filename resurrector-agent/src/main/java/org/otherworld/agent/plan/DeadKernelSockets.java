@@ -2,7 +2,10 @@ package org.otherworld.agent.plan;
 
 import org.otherworld.agent.files.OpenFile;
 import org.otherworld.agent.files.PipeRing;
+import org.otherworld.agent.files.UnixQueue;
 import org.otherworld.agent.images.PipeImage;
+import org.otherworld.agent.images.UnixSocketImage;
+import java.util.List;
 import org.otherworld.agent.files.SocketInfo;
 import org.otherworld.agent.kernel.DeadKernel;
 import org.otherworld.agent.kernel.KObject;
@@ -39,10 +42,27 @@ public final class DeadKernelSockets implements SocketOracle {
                     : gone(kernel.object("sock", peer)) ? UnixSocketFacts.Peer.GONE : UnixSocketFacts.Peer.LIVE;
             boolean defaultTimeouts = sk.s64("sk_sndtimeo") == MAX_SCHEDULE_TIMEOUT
                     && sk.s64("sk_rcvtimeo") == MAX_SCHEDULE_TIMEOUT;
-            return new UnixSocketFacts(f.ino(), (int) sk.read("sk_type"), (int) sk.read("__sk_common.skc_state"),
-                    (int) sk.read("sk_shutdown"), (int) sk.u32("sk_receive_queue.qlen"),
+            int type = (int) sk.read("sk_type");
+            int state = (int) sk.read("__sk_common.skc_state");
+            int qlen = (int) sk.u32("sk_receive_queue.qlen");
+            long addr = us.pointer("addr");
+            Long peerIno = p == UnixSocketFacts.Peer.LIVE ? quiet(() -> socketIno(kernel.object("sock", peer))) : null;
+            byte[] name = addr == 0 ? null : quiet(() -> name(addr));
+            List<byte[]> queue = null;
+            String problem = null;
+            if (qlen > 0 && state != UnixSocketFacts.TCP_LISTEN) {
+                try {
+                    queue = UnixQueue.read(kernel.types(), kernel.kernelMemory(), sk.addressOf("sk_receive_queue"),
+                            type == UnixSocketImage.SOCK_STREAM);
+                } catch (UnixQueue.UnsupportedQueueException e) {
+                    problem = e.getMessage();
+                } catch (RuntimeException e) {
+                    problem = "its queue is unreadable: " + e.getMessage();
+                }
+            }
+            return new UnixSocketFacts(f.ino(), type, state, (int) sk.read("sk_shutdown"), qlen,
                     (int) sk.read("sk_max_ack_backlog"), (int) sk.read("sk_sndbuf"), (int) sk.read("sk_rcvbuf"),
-                    us.pointer("addr") != 0, p, defaultTimeouts);
+                    addr != 0, p, defaultTimeouts, peerIno == null ? 0 : peerIno, name, passcred(sk), queue, problem);
         } catch (RuntimeException e) {
             return null; // unreadable: stays an unrestored resource
         }
@@ -80,6 +100,47 @@ public final class DeadKernelSockets implements SocketOracle {
             return new PipeFacts(new PipeImage(ino, c.capacity(), c.data()), c.readers(), c.writers(), null);
         } catch (RuntimeException e) {
             return PipeFacts.unrestorable("pipe unreadable: " + e.getMessage());
+        }
+    }
+
+    /** SOCK_PASSCRED: bit 3 of struct socket.flags (include/linux/net.h, Linux 6.1). */
+    static final int SOCK_PASSCRED = 3;
+
+    private static boolean passcred(KObject sk) {
+        try {
+            KObject sock = sk.deref("sk_socket");
+            return sock != null && (sock.read("flags") & (1L << SOCK_PASSCRED)) != 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The inode number of the socket file of {@code sk}: sk_socket-&gt;file-&gt;f_inode-&gt;i_ino. */
+    private static long socketIno(KObject sk) {
+        return sk.deref("sk_socket").deref("file").deref("f_inode").u64("i_ino");
+    }
+
+    /**
+     * The bound name: struct unix_address {refcnt; int len; struct sockaddr_un name[]}; len counts
+     * sun_family (2 bytes) plus the name bytes (a path's terminating 0 included, as unix_mkname_bsd()
+     * computes it).
+     */
+    private byte[] name(long addr) {
+        KObject a = kernel.object("unix_address", addr);
+        long len = a.read("len") - 2;
+        if (len <= 0 || len > UnixSocketImage.UNIX_PATH_MAX) {
+            throw new IllegalArgumentException(String.format("unix_address 0x%x: len %d", addr, len + 2));
+        }
+        byte[] b = new byte[(int) len];
+        kernel.kernelMemory().read(a.addressOf("name") + 2, b, 0, b.length);
+        return b;
+    }
+
+    private static <T> T quiet(java.util.function.Supplier<T> s) {
+        try {
+            return s.get();
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

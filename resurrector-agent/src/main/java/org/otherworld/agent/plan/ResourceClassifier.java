@@ -136,7 +136,7 @@ public final class ResourceClassifier {
                     default -> "other";
                 };
                 if ("unix".equals(kind) && unix != null) {
-                    String why = unix.whyStateful();
+                    String why = unix.whyUnrestorable();
                     if (why == null) {
                         return new FdDecision(f, FileKind.UNIX_SOCKET, null, unix.image());
                     }
