@@ -33,7 +33,7 @@ public record FileImage(FileKind kind, String path, int flags, long pos, long si
         this(kind, path, flags, pos, size, mode, null, null);
     }
 
-    /** A stateless unix socket with open flags {@code flags} (O_RDWR, O_NONBLOCK ...). */
+    /** A unix socket with open flags {@code flags} (O_RDWR, O_NONBLOCK ...). */
     public static FileImage unixSocket(UnixSocketImage socket, int flags) {
         return new FileImage(FileKind.UNIX_SOCKET, socket.procName(), flags, 0, 0, 0, socket, null);
     }

@@ -12,7 +12,7 @@ public enum FileKind {
     DIRECTORY,
     /** A character device without special state, e.g. /dev/null, /dev/zero, /dev/urandom. */
     CHAR_DEVICE,
-    /** A stateless AF_UNIX socket (FD_TYPES UNIXSK, unix_sk_entry); see {@link UnixSocketImage}. */
+    /** An AF_UNIX socket (FD_TYPES UNIXSK, unix_sk_entry, queued messages in sk-queues.img); see {@link UnixSocketImage}. */
     UNIX_SOCKET,
     /** One end of an anonymous pipe (FD_TYPES PIPE, pipe_entry); see {@link PipeImage}. */
     PIPE,

@@ -17,7 +17,8 @@ import org.otherworld.agent.task.VmaFlags;
  * <p>Restored descriptors: regular files and directories of persistent filesystems (and of the boot
  * image's {@code rootfs}, which the fresh kernel unpacks again identically), and the stateless
  * character devices of major 1 ({@code /dev/null}, {@code zero}, {@code full}, {@code random},
- * {@code urandom}), stateless AF_UNIX sockets ({@link UnixSocketFacts#whyStateful()}), pipes and FIFOs
+ * {@code urandom}), AF_UNIX sockets ({@link UnixSocketFacts#whyUnrestorable()}; a connected one only with its
+ * peer in the same image set, see {@link UnixPeers}), pipes and FIFOs
  * (on persistent filesystems) whose ring could be read ({@link PipeFacts}). Memory: anonymous private memory (heap, stacks), [vdso]/[vvar]/[vsyscall], private
  * and shared mappings of files on such filesystems. Everything else is unrestored; memory that cannot be
  * rebuilt (SysV shared memory of the initial IPC namespace, shared anonymous memory, memfd or tmpfs
