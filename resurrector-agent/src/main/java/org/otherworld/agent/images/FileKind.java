@@ -1,9 +1,9 @@
 package org.otherworld.agent.images;
 
 /**
- * Kinds of open files the writer can express. All but {@link #UNIX_SOCKET} are CRIU "regular files"
- * (FD_TYPES REG, reg_file_entry): CRIU reopens them by path. Pipes, stateful sockets, ttys, eventfds
- * etc. are not supported.
+ * Kinds of open files the writer can express. {@link #REGULAR}, {@link #DIRECTORY} and
+ * {@link #CHAR_DEVICE} are CRIU "regular files" (FD_TYPES REG, reg_file_entry): CRIU reopens them by
+ * path. Stateful sockets, ttys, eventfds etc. are not supported.
  */
 public enum FileKind {
     /** A regular file; its size is recorded and checked by criu restore. */
@@ -12,6 +12,10 @@ public enum FileKind {
     DIRECTORY,
     /** A character device without special state, e.g. /dev/null, /dev/zero, /dev/urandom. */
     CHAR_DEVICE,
-    /** A stateless AF_UNIX socket (FD_TYPES UNIXSK, unix_sk_entry); see {@link UnixSocketImage}. */
-    UNIX_SOCKET
+    /** An AF_UNIX socket (FD_TYPES UNIXSK, unix_sk_entry, queued messages in sk-queues.img); see {@link UnixSocketImage}. */
+    UNIX_SOCKET,
+    /** One end of an anonymous pipe (FD_TYPES PIPE, pipe_entry); see {@link PipeImage}. */
+    PIPE,
+    /** An open FIFO (FD_TYPES FIFO, fifo_entry plus a reg_file_entry with its path); see {@link PipeImage}. */
+    FIFO
 }

@@ -1,6 +1,8 @@
 package org.otherworld.agent.images;
 
 import org.otherworld.agent.images.proto.FdTypes;
+import org.otherworld.agent.images.proto.FifoEntry;
+import org.otherworld.agent.images.proto.PipeEntry;
 import org.otherworld.agent.images.proto.FileEntry;
 import org.otherworld.agent.images.proto.FownEntry;
 import org.otherworld.agent.images.proto.RegFileEntry;
@@ -26,14 +28,23 @@ final class FileTable {
     private final Map<FileImage, Integer> byIdentity = new IdentityHashMap<>();
     private final Map<String, Integer> byPath = new HashMap<>();
     private final List<FileEntry> entries = new ArrayList<>();
-    private final java.util.Set<Long> socketInodes = new java.util.HashSet<>();
+    /** socket inode -&gt; its file id: a socket is one open file description however many processes hold it. */
+    private final Map<Long, Integer> socketIds = new HashMap<>();
+    /** pipe id -&gt; its data, for pipes-data.img and fifo-data.img (insertion order). */
+    private final Map<Long, PipeImage> pipes = new java.util.LinkedHashMap<>(), fifos = new java.util.LinkedHashMap<>();
+    /** O_DIRECT (packet mode of a pipe; criu refuses it, the classifier never restores it). */
+    static final int O_DIRECT = 040000;
 
     /** The id of an open file description. */
     int idOf(FileImage f) {
         Integer id = byIdentity.get(f);
         if (id == null) {
-            id = f.kind() == FileKind.UNIX_SOCKET ? addUnixSocket(f.socket(), f.flags())
-                    : add(f.path(), f.flags(), f.pos(), f.kind() == FileKind.REGULAR ? f.size() : -1, f.mode());
+            id = switch (f.kind()) {
+                case UNIX_SOCKET -> addUnixSocket(f.socket(), f.flags());
+                case PIPE -> addPipe(f.pipe(), f.flags());
+                case FIFO -> addFifo(f);
+                default -> add(f.path(), f.flags(), f.pos(), f.kind() == FileKind.REGULAR ? f.size() : -1, f.mode());
+            };
             byIdentity.put(f, id);
         }
         return id;
@@ -41,27 +52,96 @@ final class FileTable {
 
     /** fdinfo_entry.type for a description. */
     static FdTypes fdType(FileImage f) {
-        return f.kind() == FileKind.UNIX_SOCKET ? FdTypes.UNIXSK : FdTypes.REG;
+        return switch (f.kind()) {
+            case UNIX_SOCKET -> FdTypes.UNIXSK;
+            case PIPE -> FdTypes.PIPE;
+            case FIFO -> FdTypes.FIFO;
+            default -> FdTypes.REG;
+        };
     }
 
     /**
-     * A unix_sk_entry without name and peer (criu/sk-unix.c: restored by socket(), or for an established
-     * stream socket by socketpair() with the other end closed and both directions shut down). Options are
-     * the buffer sizes and no timeouts; uflags 0 (not external, not inherited).
+     * A pipe_entry (criu/pipes.c dump_one_pipe(): flags without O_DIRECT, no owner). All ends with the
+     * same pipe id become one pipe on restore; its data is written once to pipes-data.img.
+     */
+    private int addPipe(PipeImage p, int flags) {
+        notePipe(pipes, p);
+        int id = entries.size() + 1;
+        PipeEntry pe = PipeEntry.newBuilder().setId(id).setPipeId((int) p.pipeId()).setFlags(flags & ~O_DIRECT)
+                .setFown(NO_OWNER).build();
+        entries.add(FileEntry.newBuilder().setType(FdTypes.PIPE).setId(id).setPipe(pe).build());
+        return id;
+    }
+
+    /**
+     * A fifo_entry plus the reg_file_entry that carries its path, open flags and st_mode (criu/fifo.c
+     * dump_one_fifo(): the regular-file entry has an id of its own, referenced by fifo_entry.regf_id
+     * only). Its data goes to fifo-data.img.
+     */
+    private int addFifo(FileImage f) {
+        notePipe(fifos, f.pipe());
+        int regId = add(f.path(), f.flags() & ~O_DIRECT, 0, -1, f.mode());
+        int id = entries.size() + 1;
+        FifoEntry fe = FifoEntry.newBuilder().setId(id).setPipeId((int) f.pipe().pipeId()).setRegfId(regId).build();
+        entries.add(FileEntry.newBuilder().setType(FdTypes.FIFO).setId(id).setFifo(fe).build());
+        return id;
+    }
+
+    private static void notePipe(Map<Long, PipeImage> seen, PipeImage p) {
+        PipeImage old = seen.putIfAbsent(p.pipeId(), p);
+        if (old != null && !old.sameAs(p)) {
+            throw new IllegalArgumentException("pipe " + p.pipeId() + ": two ends disagree on its contents (" + old
+                    + " / " + p + ")");
+        }
+    }
+
+    /** The anonymous pipes referenced so far, one per pipe id. */
+    java.util.Collection<PipeImage> pipes() {
+        return pipes.values();
+    }
+
+    /** The FIFOs referenced so far, one per pipe id. */
+    java.util.Collection<PipeImage> fifos() {
+        return fifos.values();
+    }
+
+    /**
+     * A unix_sk_entry (criu/sk-unix.c): name and peer as the socket had them, options the buffer sizes,
+     * SO_PASSCRED and no timeouts; uflags 0 (not external, not inherited). Its queued messages are
+     * noted for sk-queues.img under this entry's id (sk_packet_entry.id_for is the receiving socket).
      */
     private int addUnixSocket(UnixSocketImage s, int flags) {
-        if (!socketInodes.add(s.ino())) {
-            throw new IllegalArgumentException("two descriptions of unix socket inode " + s.ino());
+        Integer known = socketIds.get(s.ino());
+        if (known != null) {
+            return known; // one socket held by several processes (inherited): one description, as in the kernel
         }
         int id = entries.size() + 1;
-        SkOptsEntry opts = SkOptsEntry.newBuilder().setSoSndbuf(s.sndbuf()).setSoRcvbuf(s.rcvbuf()).setSoSndTmoSec(0)
-                .setSoSndTmoUsec(0).setSoRcvTmoSec(0).setSoRcvTmoUsec(0).build();
+        socketIds.put(s.ino(), id);
+        SkOptsEntry.Builder opts = SkOptsEntry.newBuilder().setSoSndbuf(s.sndbuf()).setSoRcvbuf(s.rcvbuf())
+                .setSoSndTmoSec(0).setSoSndTmoUsec(0).setSoRcvTmoSec(0).setSoRcvTmoUsec(0);
+        if (s.passcred()) {
+            opts.setSoPasscred(true);
+        }
         UnixSkEntry u = UnixSkEntry.newBuilder().setId(id).setIno((int) s.ino()).setType(s.type()).setState(s.state())
-                .setFlags(flags).setUflags(0).setBacklog(s.backlog()).setPeer(0).setFown(NO_OWNER).setOpts(opts)
-                .setName(com.google.protobuf.ByteString.EMPTY).setShutdown(SkShutdown.forNumber(s.shutdown() & 3))
-                .build();
+                .setFlags(flags).setUflags(0).setBacklog(s.backlog()).setPeer((int) s.peer()).setFown(NO_OWNER)
+                .setOpts(opts).setName(com.google.protobuf.ByteString.copyFrom(s.name()))
+                .setShutdown(SkShutdown.forNumber(s.shutdown() & 3)).build();
         entries.add(FileEntry.newBuilder().setType(FdTypes.UNIXSK).setId(id).setUsk(u).build());
+        for (byte[] packet : s.queue()) {
+            packets.add(new Packet(id, packet));
+        }
         return id;
+    }
+
+    /** One queued message of the socket with file id {@code idFor}. */
+    record Packet(int idFor, byte[] data) {
+    }
+
+    private final List<Packet> packets = new ArrayList<>();
+
+    /** The queued messages of all unix sockets so far, per socket oldest first. */
+    List<Packet> packets() {
+        return packets;
     }
 
     private static final FownEntry NO_OWNER = FownEntry.newBuilder().setUid(0).setEuid(0).setSignum(0).setPidType(0)
@@ -101,10 +181,21 @@ final class FileTable {
     }
 
     /** The {@link FileImage} a unix_sk_entry describes. */
-    static FileImage toImage(UnixSkEntry u) {
+    static FileImage toImage(UnixSkEntry u, List<byte[]> queue) {
         UnixSocketImage s = new UnixSocketImage(u.getIno() & 0xffffffffL, u.getType(), u.getState(),
-                u.getShutdown().getNumber(), u.getBacklog(), u.getOpts().getSoSndbuf(), u.getOpts().getSoRcvbuf());
+                u.getShutdown().getNumber(), u.getBacklog(), u.getOpts().getSoSndbuf(), u.getOpts().getSoRcvbuf(),
+                u.getPeer() & 0xffffffffL, u.getName().toByteArray(), u.getOpts().getSoPasscred(), queue);
         return FileImage.unixSocket(s, u.getFlags());
+    }
+
+    /** The {@link FileImage} of a pipe_entry with its pipe ({@code data} from pipes-data.img). */
+    static FileImage toImage(PipeEntry p, PipeImage data) {
+        return FileImage.pipe(data, p.getFlags());
+    }
+
+    /** The {@link FileImage} of a fifo_entry, its reg_file_entry and its pipe. */
+    static FileImage toImage(FifoEntry f, RegFileEntry r, PipeImage data) {
+        return FileImage.fifo(data, r.getName(), r.getFlags(), r.getMode());
     }
 
     /** The {@link FileImage} a reg_file_entry describes (kind from the mode's file type). */

@@ -36,6 +36,9 @@ public final class ImageFormat {
     public static final int IPC_VAR_MAGIC = 0x53115007;
     public static final int IPCNS_MSG_MAGIC = 0x55453737;
     public static final int IPCNS_SEM_MAGIC = 0x59573019;
+    public static final int PIPES_DATA_MAGIC = 0x56453709;
+    public static final int FIFO_DATA_MAGIC = 0x59333054;
+    public static final int SK_QUEUES_MAGIC = 0x56264026;
 
     /** x86-64 page size; pages-N.img holds whole pages. */
     public static final int PAGE_SIZE = 4096;
@@ -61,6 +64,12 @@ public final class ImageFormat {
     public static String ipcShm(int nsId) { return "ipcns-shm-" + nsId + ".img"; }
     public static String ipcMsg(int nsId) { return "ipcns-msg-" + nsId + ".img"; }
     public static String ipcSem(int nsId) { return "ipcns-sem-" + nsId + ".img"; }
+    /** Unread bytes of anonymous pipes: pipe_data_entry + raw bytes (no padding) per pipe. */
+    public static String pipesData() { return "pipes-data.img"; }
+    /** Unread bytes of FIFOs, as {@link #pipesData()}. */
+    public static String fifoData() { return "fifo-data.img"; }
+    /** Queued packets of unix sockets: sk_packet_entry + raw bytes per packet. */
+    public static String skQueues() { return "sk-queues.img"; }
 
     /** Per-type magic for a file name produced by this class, or 0 for raw images and unknown names. */
     public static int magicForName(String name) {
@@ -81,6 +90,9 @@ public final class ImageFormat {
             case "ipcns-shm" -> IPCNS_SHM_MAGIC;
             case "ipcns-msg" -> IPCNS_MSG_MAGIC;
             case "ipcns-sem" -> IPCNS_SEM_MAGIC;
+            case "pipes-data" -> PIPES_DATA_MAGIC;
+            case "fifo-data" -> FIFO_DATA_MAGIC;
+            case "sk-queues" -> SK_QUEUES_MAGIC;
             default -> 0;
         };
     }

@@ -56,6 +56,11 @@ public final class ImageOutput implements AutoCloseable {
         }
     }
 
+    /** Appends raw bytes without padding (the data after a pipe_data_entry or sk_packet_entry). */
+    public void writeRaw(byte[] data) throws IOException {
+        out.write(data);
+    }
+
     private void writeU32(int v) throws IOException {
         out.write(v);
         out.write(v >>> 8);

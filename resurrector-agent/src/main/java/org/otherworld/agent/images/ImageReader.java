@@ -24,6 +24,8 @@ import org.otherworld.agent.images.proto.TimensEntry;
 import org.otherworld.agent.images.proto.ThreadCoreEntry;
 import org.otherworld.agent.images.proto.ThreadInfoX86;
 import org.otherworld.agent.images.proto.UnixSkEntry;
+import org.otherworld.agent.images.proto.PipeDataEntry;
+import org.otherworld.agent.images.proto.SkPacketEntry;
 import org.otherworld.agent.images.proto.UserX86RegsEntry;
 import org.otherworld.agent.images.proto.VmaEntry;
 
@@ -65,22 +67,43 @@ public final class ImageReader {
         }
         Map<Integer, RegFileEntry> files = new HashMap<>();
         Map<Integer, UnixSkEntry> sockets = new HashMap<>();
+        Map<Integer, FileImage> pipeEnds = new HashMap<>();
+        List<FileEntry> pipeEntries = new ArrayList<>();
         try (ImageInput in = ImageInput.open(dir.resolve(ImageFormat.files()), ImageFormat.FILES_MAGIC)) {
             for (FileEntry f : in.all(FileEntry.parser(), MAX_ENTRIES)) {
                 if (f.getType() == FdTypes.REG && f.hasReg()) {
                     files.put(f.getId(), f.getReg());
                 } else if (f.getType() == FdTypes.UNIXSK && f.hasUsk()) {
                     sockets.put(f.getId(), f.getUsk());
+                } else if ((f.getType() == FdTypes.PIPE && f.hasPipe()) || (f.getType() == FdTypes.FIFO && f.hasFifo())) {
+                    pipeEntries.add(f);
                 }
             }
         }
+        if (!pipeEntries.isEmpty()) {
+            Map<Long, PipeImage> pipeData = pipeData(dir, ImageFormat.pipesData(), ImageFormat.PIPES_DATA_MAGIC);
+            Map<Long, PipeImage> fifoData = pipeData(dir, ImageFormat.fifoData(), ImageFormat.FIFO_DATA_MAGIC);
+            for (FileEntry f : pipeEntries) {
+                if (f.hasPipe()) {
+                    long pid = f.getPipe().getPipeId() & 0xffffffffL;
+                    pipeEnds.put(f.getId(), FileTable.toImage(f.getPipe(), pipeData.getOrDefault(pid,
+                            new PipeImage(pid, PipeImage.DEFAULT_SIZE, new byte[0]))));
+                } else {
+                    long pid = f.getFifo().getPipeId() & 0xffffffffL;
+                    RegFileEntry r = file(files, f.getFifo().getRegfId(), "files.img fifo " + f.getId());
+                    pipeEnds.put(f.getId(), FileTable.toImage(f.getFifo(), r, fifoData.getOrDefault(pid,
+                            new PipeImage(pid, PipeImage.DEFAULT_SIZE, new byte[0]))));
+                }
+            }
+        }
+        queues = skQueues(dir);
         List<PstreeEntry> tree;
         try (ImageInput in = ImageInput.open(dir.resolve(ImageFormat.pstree()), ImageFormat.PSTREE_MAGIC)) {
             tree = in.all(PstreeEntry.parser(), MAX_ENTRIES);
         }
         List<ProcessImage> out = new ArrayList<>();
         for (PstreeEntry pe : tree) {
-            out.add(process(dir, pe, files, sockets));
+            out.add(process(dir, pe, files, sockets, pipeEnds));
         }
         IpcNamespaceImage ipc = null;
         if (!tree.isEmpty()) {
@@ -133,7 +156,8 @@ public final class ImageReader {
     }
 
     private ProcessImage process(Path dir, PstreeEntry pe, Map<Integer, RegFileEntry> files,
-                                 Map<Integer, UnixSkEntry> sockets) throws IOException {
+                                 Map<Integer, UnixSkEntry> sockets, Map<Integer, FileImage> pipeEnds)
+            throws IOException {
         int pid = pe.getPid();
         if (pe.getThreadsCount() == 0 || pe.getThreads(0) != pid) {
             throw new ImageFormatException("pstree.img: process " + pid + " does not list itself as first thread");
@@ -172,7 +196,14 @@ public final class ImageReader {
                         throw new ImageFormatException(fdName + " fd " + e.getFd() + ": refers to unix socket id "
                                 + e.getId() + " missing from files.img");
                     }
-                    f = descriptions.computeIfAbsent(e.getId(), k -> FileTable.toImage(u));
+                    f = descriptions.computeIfAbsent(e.getId(), k -> FileTable.toImage(u,
+                            queues.getOrDefault(u.getId(), List.of())));
+                } else if (e.getType() == FdTypes.PIPE || e.getType() == FdTypes.FIFO) {
+                    f = pipeEnds.get(e.getId());
+                    if (f == null || (f.kind() == FileKind.PIPE) != (e.getType() == FdTypes.PIPE)) {
+                        throw new ImageFormatException(fdName + " fd " + e.getFd() + ": refers to " + e.getType()
+                                + " id " + e.getId() + " missing from files.img");
+                    }
                 } else {
                     RegFileEntry r = file(files, e.getId(), fdName + " fd " + e.getFd());
                     f = descriptions.computeIfAbsent(e.getId(), k -> FileTable.toImage(r));
@@ -322,6 +353,60 @@ public final class ImageReader {
             }
         }
         return false;
+    }
+
+    /** Queued unix messages of the set being read, by the receiving socket's file id. */
+    private Map<Integer, List<byte[]>> queues = Map.of();
+
+    /** sk-queues.img (absent: nothing queued), receiving socket id -&gt; its messages in order. */
+    private static Map<Integer, List<byte[]>> skQueues(Path dir) throws IOException {
+        Map<Integer, List<byte[]>> out = new HashMap<>();
+        Path p = dir.resolve(ImageFormat.skQueues());
+        if (!Files.exists(p)) {
+            return out;
+        }
+        int n = 0;
+        try (ImageInput in = ImageInput.open(p, ImageFormat.SK_QUEUES_MAGIC)) {
+            for (SkPacketEntry e = in.next(SkPacketEntry.parser()); e != null; e = in.next(SkPacketEntry.parser())) {
+                if (++n > MAX_ENTRIES || e.getLength() < 0 || e.getLength() > MAX_PACKET) {
+                    throw new ImageFormatException(ImageFormat.skQueues() + ": packet " + n + " for " + e.getIdFor()
+                            + " of " + e.getLength() + " bytes");
+                }
+                out.computeIfAbsent(e.getIdFor(), k -> new ArrayList<>()).add(in.raw(e.getLength(), 0));
+            }
+        }
+        return out;
+    }
+
+    /** Upper bound for one queued message read back. */
+    private static final int MAX_PACKET = 16 << 20;
+
+    /** pipes-data.img or fifo-data.img (absent: no data), pipe id -&gt; pipe. */
+    private static Map<Long, PipeImage> pipeData(Path dir, String name, int magic) throws IOException {
+        Map<Long, PipeImage> out = new HashMap<>();
+        Path p = dir.resolve(name);
+        if (!Files.exists(p)) {
+            return out;
+        }
+        try (ImageInput in = ImageInput.open(p, magic)) {
+            for (PipeDataEntry e = in.next(PipeDataEntry.parser()); e != null; e = in.next(PipeDataEntry.parser())) {
+                if (out.size() >= MAX_ENTRIES) {
+                    throw new ImageFormatException(name + ": too many entries");
+                }
+                int size = e.hasSize() ? e.getSize() : PipeImage.DEFAULT_SIZE;
+                if (e.getBytes() < 0 || e.getBytes() > size) {
+                    throw new ImageFormatException(name + ": pipe " + e.getPipeId() + " holds " + e.getBytes()
+                            + " bytes, more than its capacity " + size);
+                }
+                long id = e.getPipeId() & 0xffffffffL;
+                try {
+                    out.put(id, new PipeImage(id, size, in.raw(e.getBytes(), 0)));
+                } catch (IllegalArgumentException x) {
+                    throw new ImageFormatException(name + ": " + x.getMessage());
+                }
+            }
+        }
+        return out;
     }
 
     private static RegFileEntry file(Map<Integer, RegFileEntry> files, int id, String what) throws ImageFormatException {

@@ -14,7 +14,9 @@ import org.otherworld.agent.images.proto.IpcVarEntry;
 import org.otherworld.agent.images.proto.ItimerEntry;
 import org.otherworld.agent.images.proto.Lsmtype;
 import org.otherworld.agent.images.proto.MmEntry;
+import org.otherworld.agent.images.proto.PipeDataEntry;
 import org.otherworld.agent.images.proto.PstreeEntry;
+import org.otherworld.agent.images.proto.SkPacketEntry;
 import org.otherworld.agent.images.proto.RlimitEntry;
 import org.otherworld.agent.images.proto.RseqEntry;
 import org.otherworld.agent.images.proto.SaEntry;
@@ -174,6 +176,17 @@ public final class ImageWriter {
                 o.write(e);
             }
         });
+        writePipeData(dir, ImageFormat.pipesData(), ImageFormat.PIPES_DATA_MAGIC, files.pipes(), names);
+        writePipeData(dir, ImageFormat.fifoData(), ImageFormat.FIFO_DATA_MAGIC, files.fifos(), names);
+        if (!files.packets().isEmpty()) {
+            // criu/sk-queue.c: sk_packet_entry {id_for = the receiving socket's file id, length}, then the bytes
+            write(dir, ImageFormat.skQueues(), ImageFormat.SK_QUEUES_MAGIC, names, o -> {
+                for (FileTable.Packet p : files.packets()) {
+                    o.write(SkPacketEntry.newBuilder().setIdFor(p.idFor()).setLength(p.data().length).build());
+                    o.writeRaw(p.data());
+                }
+            });
+        }
         write(dir, ImageFormat.pstree(), ImageFormat.PSTREE_MAGIC, names, o -> {
             for (ProcessImage p : processes) {
                 int ppid = p == processes.get(0) ? 0 : p.ppid(); // CRIU: the root's parent is outside the tree
@@ -187,6 +200,25 @@ public final class ImageWriter {
                 .setRootIds(ids(ROOT_KOBJ_ID, IPC_NS)).setNsPerId(true).setLsmtype(Lsmtype.NO_LSM).build();
         write(dir, ImageFormat.inventory(), ImageFormat.INVENTORY_MAGIC, names, o -> o.write(inv));
         return new WriteResult(List.copyOf(names), pages, skipped, runs);
+    }
+
+    /**
+     * pipes-data.img / fifo-data.img (criu/pipes.c dump_one_pipe_data()): per pipe a pipe_data_entry
+     * with its capacity ({@code size}, restored with F_SETPIPE_SZ) followed by its unread bytes, which
+     * criu vmsplices into the new pipe. Not written when the set has no such pipe.
+     */
+    private static void writePipeData(Path dir, String name, int magic, java.util.Collection<PipeImage> pipes,
+                                      List<String> names) throws IOException {
+        if (pipes.isEmpty()) {
+            return;
+        }
+        write(dir, name, magic, names, o -> {
+            for (PipeImage p : pipes) {
+                o.write(PipeDataEntry.newBuilder().setPipeId((int) p.pipeId()).setBytes(p.data().length)
+                        .setSize(p.size()).build());
+                o.writeRaw(p.data());
+            }
+        });
     }
 
     private interface EntryWriter {

@@ -101,9 +101,7 @@ public final class ImageMapper {
                 continue;
             }
             var f = d.file();
-            FileImage fi = byStructFile.computeIfAbsent(f.file(), k -> d.socket() != null
-                    ? FileImage.unixSocket(d.socket(), f.flags())
-                    : new FileImage(d.restoreAs(), f.path(), f.flags(), f.pos(), f.size(), f.iMode()));
+            FileImage fi = byStructFile.computeIfAbsent(f.file(), k -> d.image());
             fds.add(new FdImage(f.fd(), f.closeOnExec(), fi));
         }
         List<SigActionImage> actions = new ArrayList<>();

@@ -107,15 +107,21 @@ public final class Planner {
             byPid.putIfAbsent(p.pid(), p);
         }
         Map<Integer, String> system = systemProcesses(byPid);
-        List<ProcessPlan> plans = new ArrayList<>();
-        Map<Integer, Long> ipcNs = new HashMap<>();
-        for (ProcessModel p : byPid.values()) {
-            IpcNamespaceOracle.IpcNamespace ns = ipc.of(p);
-            ipcNs.put(p.pid(), ns == null ? 0L : ns.address());
-            plans.add(planOne(p, system.get(p.pid()), faultyTids, ns));
+        Set<Long> orphaned = new HashSet<>(); // unix sockets whose peer is not restored with them
+        for (int round = 1; ; round++) {
+            List<ProcessPlan> plans = new ArrayList<>();
+            Map<Integer, Long> ipcNs = new HashMap<>();
+            for (ProcessModel p : byPid.values()) {
+                IpcNamespaceOracle.IpcNamespace ns = ipc.of(p);
+                ipcNs.put(p.pid(), ns == null ? 0L : ns.address());
+                plans.add(planOne(p, system.get(p.pid()), faultyTids, ns, orphaned));
+            }
+            plans.sort(Comparator.comparingInt(ProcessPlan::pid));
+            List<ResurrectionPlan> trees = trees(plans, ipcNs);
+            if (!orphaned.addAll(UnixPeers.unmatched(trees)) || round >= UnixPeers.MAX_ROUNDS) {
+                return new Result(plans, trees);
+            }
         }
-        plans.sort(Comparator.comparingInt(ProcessPlan::pid));
-        return new Result(plans, trees(plans, ipcNs));
     }
 
     /** pid -> reason for the system processes and their same-session descendants. */
@@ -147,7 +153,7 @@ public final class Planner {
     }
 
     private ProcessPlan planOne(ProcessModel p, String systemReason, Set<Integer> faultyTids,
-                                IpcNamespaceOracle.IpcNamespace ns) {
+                                IpcNamespaceOracle.IpcNamespace ns, Set<Long> orphanedSockets) {
         Registration reg = registrations.of(p).orElse(null);
         boolean faulty = p.threads().stream().anyMatch(t -> faultyTids.contains(t.tid()));
         List<ResourceClassifier.FdDecision> fds = new ArrayList<>();
@@ -155,7 +161,10 @@ public final class Planner {
         if (p.files() != null) {
             for (OpenFile f : p.files()) {
                 UnixSocketFacts unix = f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.unix(f) : null;
-                ResourceClassifier.FdDecision d = ResourceClassifier.classify(f, unix);
+                PipeFacts pipe = f.kind() == org.otherworld.agent.files.FileKind.PIPE
+                        || f.kind() == org.otherworld.agent.files.FileKind.FIFO ? sockets.pipe(f) : null;
+                ResourceClassifier.FdDecision d = UnixPeers.apply(ResourceClassifier.classify(f, unix, pipe),
+                        orphanedSockets);
                 fds.add(d);
                 if (!d.restored()) {
                     unrestored.add(d.unrestored());
@@ -176,7 +185,9 @@ public final class Planner {
         Map<Integer, SyscallRule.Decision> syscalls = new HashMap<>();
         Set<Integer> fileFds = new HashSet<>();
         for (ResourceClassifier.FdDecision d : fds) {
-            if (d.restoreAs() == org.otherworld.agent.images.FileKind.REGULAR) {
+            if (d.restoreAs() == org.otherworld.agent.images.FileKind.REGULAR
+                    || d.restoreAs() == org.otherworld.agent.images.FileKind.PIPE
+                    || d.restoreAs() == org.otherworld.agent.images.FileKind.FIFO) {
                 fileFds.add(d.file().fd());
             }
         }

@@ -5,6 +5,7 @@ import java.util.Set;
 import org.otherworld.agent.files.OpenFile;
 import org.otherworld.agent.files.SocketInfo;
 import org.otherworld.agent.images.FileKind;
+import org.otherworld.agent.images.PipeImage;
 import org.otherworld.agent.images.UnixSocketImage;
 import org.otherworld.agent.task.Vma;
 import org.otherworld.agent.task.VmaFlags;
@@ -16,7 +17,9 @@ import org.otherworld.agent.task.VmaFlags;
  * <p>Restored descriptors: regular files and directories of persistent filesystems (and of the boot
  * image's {@code rootfs}, which the fresh kernel unpacks again identically), and the stateless
  * character devices of major 1 ({@code /dev/null}, {@code zero}, {@code full}, {@code random},
- * {@code urandom}), and stateless AF_UNIX sockets ({@link UnixSocketFacts#whyStateful()}). Memory: anonymous private memory (heap, stacks), [vdso]/[vvar]/[vsyscall], private
+ * {@code urandom}), AF_UNIX sockets ({@link UnixSocketFacts#whyUnrestorable()}; a connected one only with its
+ * peer in the same image set, see {@link UnixPeers}), pipes and FIFOs
+ * (on persistent filesystems) whose ring could be read ({@link PipeFacts}). Memory: anonymous private memory (heap, stacks), [vdso]/[vvar]/[vsyscall], private
  * and shared mappings of files on such filesystems. Everything else is unrestored; memory that cannot be
  * rebuilt (SysV shared memory of the initial IPC namespace, shared anonymous memory, memfd or tmpfs
  * mappings, deleted files) is a blocker, because the program would fault on it. SysV shared memory of an
@@ -46,9 +49,29 @@ public final class ResourceClassifier {
      * @param unrestored what the report says about it, or null
      * @param socket     for {@link FileKind#UNIX_SOCKET} the socket to write, else null
      */
-    public record FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored, UnixSocketImage socket) {
+    public record FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored, UnixSocketImage socket,
+                             PipeImage pipe) {
         public FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored) {
-            this(file, restoreAs, unrestored, null);
+            this(file, restoreAs, unrestored, null, null);
+        }
+
+        public FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored, UnixSocketImage socket) {
+            this(file, restoreAs, unrestored, socket, null);
+        }
+
+        /** The image of a restored descriptor (shared by the dups of one struct file within a process). */
+        public org.otherworld.agent.images.FileImage image() {
+            if (socket != null) {
+                return org.otherworld.agent.images.FileImage.unixSocket(socket, file.flags());
+            }
+            if (restoreAs == FileKind.PIPE) {
+                return org.otherworld.agent.images.FileImage.pipe(pipe, file.flags());
+            }
+            if (restoreAs == FileKind.FIFO) {
+                return org.otherworld.agent.images.FileImage.fifo(pipe, file.path(), file.flags(), file.iMode());
+            }
+            return new org.otherworld.agent.images.FileImage(restoreAs, file.path(), file.flags(), file.pos(),
+                    file.size(), file.iMode());
         }
 
         public boolean restored() {
@@ -72,6 +95,16 @@ public final class ResourceClassifier {
      * @param unix for an AF_UNIX socket its kernel state (null if unknown: the socket stays unrestored)
      */
     public static FdDecision classify(OpenFile f, UnixSocketFacts unix) {
+        return classify(f, unix, null);
+    }
+
+    /**
+     * Classifies one open descriptor.
+     *
+     * @param unix for an AF_UNIX socket its kernel state (null if unknown: the socket stays unrestored)
+     * @param pipe for a pipe or FIFO its kernel state (null if unknown: it stays unrestored)
+     */
+    public static FdDecision classify(OpenFile f, UnixSocketFacts unix, PipeFacts pipe) {
         String path = f.path() == null ? "?" : f.path();
         String desc = f.description() != null && !f.description().isBlank() ? f.description() : path;
         switch (f.kind()) {
@@ -104,7 +137,7 @@ public final class ResourceClassifier {
                     default -> "other";
                 };
                 if ("unix".equals(kind) && unix != null) {
-                    String why = unix.whyStateful();
+                    String why = unix.whyUnrestorable();
                     if (why == null) {
                         return new FdDecision(f, FileKind.UNIX_SOCKET, null, unix.image());
                     }
@@ -113,10 +146,28 @@ public final class ResourceClassifier {
                 return unrestored(f, kind, s == null ? desc : s.describe(), "sockets are not restored");
             }
             case PIPE -> {
-                return unrestored(f, "pipe", desc, "pipes are not restored");
+                if (pipe == null) {
+                    return unrestored(f, "pipe", desc, "the pipe's state could not be read");
+                }
+                if (pipe.unrestorable() != null) {
+                    return unrestored(f, "pipe", desc, pipe.unrestorable());
+                }
+                return new FdDecision(f, FileKind.PIPE, null, null, pipe.image());
             }
             case FIFO -> {
-                return unrestored(f, "fifo", desc, "named pipes are not restored");
+                if (path.endsWith(DELETED) || !path.startsWith("/")) {
+                    return unrestored(f, "fifo", desc, "the FIFO was deleted before the crash");
+                }
+                if (!survives(f.fsType())) {
+                    return unrestored(f, "fifo", desc, "FIFOs on " + f.fsType() + " do not survive the crash");
+                }
+                if (pipe == null) {
+                    return unrestored(f, "fifo", desc, "the FIFO's state could not be read");
+                }
+                if (pipe.unrestorable() != null) {
+                    return unrestored(f, "fifo", desc, pipe.unrestorable());
+                }
+                return new FdDecision(f, FileKind.FIFO, null, null, pipe.image());
             }
             case EVENTFD, EPOLL, TIMERFD, SIGNALFD, INOTIFY -> {
                 String kind = f.kind().name().toLowerCase();

@@ -3,8 +3,8 @@ package org.otherworld.agent.plan;
 import org.otherworld.agent.files.OpenFile;
 
 /**
- * Tells the state of an AF_UNIX socket behind an open file, which the process model does not carry.
- * {@link DeadKernelSockets} reads it from the dead kernel; tests pass a lambda.
+ * Tells the state of an AF_UNIX socket (and of a pipe or FIFO) behind an open file, which the process
+ * model does not carry. {@link DeadKernelSockets} reads it from the dead kernel; tests pass a lambda.
  */
 @FunctionalInterface
 public interface SocketOracle {
@@ -13,4 +13,12 @@ public interface SocketOracle {
 
     /** The facts of the unix socket behind {@code f}, or null if it is not one or cannot be read. */
     UnixSocketFacts unix(OpenFile f);
+
+    /**
+     * The pipe behind {@code f} (a pipe or FIFO), or null if unknown (it then stays an unrestored
+     * resource). Every descriptor of one pipe must get an equal {@link PipeFacts#image()}.
+     */
+    default PipeFacts pipe(OpenFile f) {
+        return null;
+    }
 }

@@ -24,9 +24,11 @@ import org.otherworld.agent.images.SyscallRestart;
  * {@code waitid}, {@code futex} waits, {@code sched_yield}), and data calls on restored regular files
  * ({@code read}, {@code write}, {@code pread64}, {@code pwrite64}, {@code readv}, {@code writev},
  * {@code preadv}, {@code pwritev}, {@code fsync}, {@code fdatasync}, {@code fallocate}): a call still
- * sleeping had not changed the file position (a thread blocked on a frozen filesystem or a disk read).
- * A relative sleep restarts with its full duration. Everything else, and data calls on descriptors that
- * are not restored regular files (pipes, sockets, terminals), returns {@code -EINTR}.
+ * sleeping had not changed the file position (a thread blocked on a frozen filesystem or a disk read);
+ * the same calls on restored pipes and FIFOs: a read sleeps only while it has copied nothing, a write of
+ * up to PIPE_BUF bytes copies all or nothing (a larger write may have queued a part, which the restart
+ * sends again). A relative sleep restarts with its full duration. Everything else, and data calls on
+ * descriptors that are not restored (sockets, terminals), returns {@code -EINTR}.
  */
 public final class SyscallRule {
     /** -ENOSYS: what x86-64 entry stores in pt_regs->ax before running a call. */
@@ -73,7 +75,8 @@ public final class SyscallRule {
      * @param ax             pt_regs->ax
      * @param arg0           pt_regs->di (first argument: the descriptor of file calls)
      * @param arg1           pt_regs->si (second argument: the futex operation)
-     * @param restoredFileFd whether a descriptor is a regular file the resurrection restores
+     * @param restoredFileFd whether a descriptor is a regular file, pipe or FIFO the resurrection restores
+     *                       (a blocked read/write on a pipe had moved no data: see docs/resurrection.md)
      */
     public static Decision decide(long origAx, long ax, long arg0, long arg1, IntPredicate restoredFileFd) {
         if (origAx < 0) {
@@ -98,7 +101,7 @@ public final class SyscallRule {
         if (name != null) {
             int fd = (int) arg0;
             if (arg0 == fd && fd >= 0 && restoredFileFd.test(fd)) {
-                return new Decision(SyscallRestart.RESTART, nr, name + " on regular file fd " + fd + " restarted");
+                return new Decision(SyscallRestart.RESTART, nr, name + " on restored fd " + fd + " restarted");
             }
             return new Decision(SyscallRestart.EINTR, nr, name + " on fd " + arg0 + " interrupted");
         }

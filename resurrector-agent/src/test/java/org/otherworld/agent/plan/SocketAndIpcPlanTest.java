@@ -100,7 +100,7 @@ class SocketAndIpcPlanTest {
         ProcessPlan live = planner(f -> new UnixSocketFacts(303, 1, 1, 0, 0, 0, 1, 1, false, UnixSocketFacts.Peer.LIVE,
                 true), IpcNamespaceOracle.INITIAL).plan(List.of(jvm), Set.of()).process(174).orElseThrow();
         assertFalse(live.resurrect());
-        assertEquals("connected to a live peer", live.unrestored().get(0).reason());
+        assertEquals("its peer's inode could not be read", live.unrestored().get(0).reason());
     }
 
     @Test

@@ -161,7 +161,7 @@ public final class Trial {
             log.accept("pre-crash state: " + pre);
             // data written right before the crash and never synced: only in the dead kernel's page
             // cache; after the resurrection it must be on disk, whole
-            dirtySha = c.check("dd if=/dev/urandom of=" + DIRTY_FILE + " bs=4096 count=8 2>/dev/null && sha256sum "
+            dirtySha = c.check("mkdir -p /data/work && dd if=/dev/urandom of=" + DIRTY_FILE + " bs=4096 count=8 2>/dev/null && sha256sum "
                     + DIRTY_FILE + " | cut -d' ' -f1", Duration.ofSeconds(60)).strip();
 
             tl.mark("crash");
