@@ -113,9 +113,45 @@ public final class FpuVerdict {
      * @param manifest    the set's otherworld-set.json, or null when there is none
      * @param tree        the set's root pid, or null
      */
-    @SuppressWarnings("unchecked")
     public static Map<String, Object> of(GuestKernel kernel, String uname, Integer pid, boolean resurrected, String detail,
                                          Map<String, Object> manifest, Long tree) {
+        return of(kernel, uname, pid, resurrected, detail, manifest, tree, null);
+    }
+
+    /**
+     * The FPU provenance the agent gave each thread of process {@code pid} in its report
+     * ({@code processes[].threads[].fpu}: exact, saved_at_crash, approximate), by tid; null if the report
+     * has none for it.
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<Long, String> threadProvenance(Map<String, Object> agentReport, Integer pid) {
+        if (agentReport == null || pid == null || !(agentReport.get("processes") instanceof List<?> ps)) {
+            return null;
+        }
+        for (Object o : ps) {
+            Map<String, Object> p = (Map<String, Object>) o;
+            if (p.get("pid") instanceof Number n && n.longValue() == pid && p.get("threads") instanceof List<?> ts) {
+                Map<Long, String> out = new LinkedHashMap<>();
+                for (Object t : ts) {
+                    Map<String, Object> tm = (Map<String, Object>) t;
+                    if (tm.get("tid") instanceof Number tid && tm.get("fpu") instanceof String f) {
+                        out.put(tid.longValue(), f);
+                    }
+                }
+                return out.isEmpty() ? null : out;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * As above, with the agent's per-thread provenance ({@link #threadProvenance}). With it, a trial in
+     * which no thread of the workload was on a CPU at the crash (every thread {@code exact}) proves
+     * nothing about the patch: {@code expected} then starts with "inconclusive".
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> of(GuestKernel kernel, String uname, Integer pid, boolean resurrected, String detail,
+                                         Map<String, Object> manifest, Long tree, Map<Long, String> threadFpu) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("kernel", uname);
         r.put("kernel_build", kernel.label());
@@ -200,7 +236,23 @@ public final class FpuVerdict {
                 problems.add("the register pattern is intact on the stock kernel: no spinner was running at the crash?");
             }
         }
-        r.put("expected", problems.isEmpty() ? "yes" : "NO: " + String.join("; ", problems));
+        String expected = problems.isEmpty() ? "yes" : "NO: " + String.join("; ", problems);
+        if (threadFpu != null) {
+            r.put("agent_thread_fpu", threadFpu.entrySet().stream()
+                    .collect(java.util.stream.Collectors.toMap(e -> String.valueOf(e.getKey()), Map.Entry::getValue,
+                            (a, b) -> a, LinkedHashMap::new)));
+            List<Long> running = threadFpu.entrySet().stream().filter(e -> !"exact".equals(e.getValue()))
+                    .map(Map.Entry::getKey).toList();
+            r.put("running_at_crash", running);
+            if (kernel == GuestKernel.PATCHED && threadFpu.containsValue("approximate")) {
+                expected = (problems.isEmpty() ? "NO: " : expected + "; ")
+                        + "a thread that was running has approximate FPU state on the patched kernel: " + threadFpu;
+            } else if (running.isEmpty() && !expected.startsWith("NO: the guest")) {
+                expected = "inconclusive: no thread of the workload was on a CPU at the crash (agent: " + threadFpu
+                        + "), so the kernel's save at the crash was not exercised";
+            }
+        }
+        r.put("expected", expected);
         return r;
     }
 

@@ -272,7 +272,8 @@ public final class Trial {
                                 : (String) report.get("guest_uname_before_crash"), pids.get(w.name()),
                         Boolean.TRUE.equals(r.get("resurrected")),
                         String.valueOf(r.get(r.get("post_mortem") != null ? "post_mortem" : "detail")),
-                        tree == null ? null : manifests.get(tree), tree);
+                        tree == null ? null : manifests.get(tree), tree,
+                        FpuVerdict.threadProvenance(agentReport, pids.get(w.name())));
                 r.put("fpu", fpu);
                 log.accept("fpu workload: kernel " + fpu.get("kernel") + ", agent FPU provenance: " + fpu.get("agent_fpu")
                         + ", pattern " + fpu.get("pattern") + "; expected for this kernel: " + fpu.get("expected"));

@@ -45,6 +45,9 @@ class KernelPatchedTrialIT {
         Map<?, ?> fpu = fpu(report);
         assertEquals("yes", fpu.get("expected"), "fpu section: " + fpu);
         assertEquals("intact", fpu.get("pattern"));
+        assertTrue(((List<?>) fpu.get("running_at_crash")).size() > 0, "a spinner was on a CPU at the crash: " + fpu);
+        assertTrue(((Map<?, ?>) fpu.get("agent_thread_fpu")).containsValue("saved_at_crash"),
+                "the kernel saved a running thread's registers at the crash: " + fpu);
         assertEquals(List.of(), fpu.get("agent_fpu_entries"), "no fpu unrestored resource on the patched kernel");
         assertEquals("pass", report.get("verdict"), "notes: " + report.get("notes"));
     }
@@ -58,17 +61,28 @@ class KernelPatchedTrialIT {
         assertTrue(kernels.stream().noneMatch(k -> String.valueOf(k).contains("otherworld")), "all stock: " + kernels);
         Map<?, ?> fpu = fpu(report);
         assertNotNull(report.get("phases_ms"));
+        assertTrue(((List<?>) fpu.get("running_at_crash")).size() > 0, "a spinner was on a CPU at the crash: " + fpu);
         // the pattern of the thread running at the crash is broken (or the agent held the process back
         // because of it), and the agent listed exactly those threads as fpu unrestored resources
         assertFalse("intact".equals(fpu.get("pattern")), "on the stock kernel a running spinner loses its registers: " + fpu);
         assertEquals("yes", fpu.get("expected"), "fpu section: " + fpu);
     }
 
+    /** Most trials run to get one where a spinner was on a CPU at the crash (the agent says which were). */
+    private static final int ATTEMPTS = 3;
+
     private static Map<String, Object> trial(Workspace ws, Path tmp, GuestKernel kernel) {
-        Map<String, Object> report = new Trial(ws, System.out::println).run(new Trial.Options(tmp.resolve(kernel.label()),
-                1024, System.getenv().getOrDefault("OTHERWORLD_ACCEL", "auto"), Fault.SYSRQ, List.of(Workload.fpu()),
-                false, null, kernel));
-        System.out.println(kernel.label() + " trial: " + report.get("verdict") + ", fpu: " + fpu(report));
+        Map<String, Object> report = null;
+        for (int i = 1; i <= ATTEMPTS; i++) {
+            report = new Trial(ws, System.out::println).run(new Trial.Options(tmp.resolve(kernel.label() + "-" + i),
+                    1024, System.getenv().getOrDefault("OTHERWORLD_ACCEL", "auto"), Fault.SYSRQ, List.of(Workload.fpu()),
+                    false, null, kernel));
+            Map<?, ?> fpu = fpu(report);
+            System.out.println(kernel.label() + " trial " + i + ": " + report.get("verdict") + ", fpu: " + fpu);
+            if (!String.valueOf(fpu.get("expected")).startsWith("inconclusive")) {
+                return report;
+            }
+        }
         return report;
     }
 

@@ -93,4 +93,29 @@ class FpuVerdictTest {
         assertTrue(Workload.demos().stream().noneMatch(w -> w.name().equals("fpu")));
         assertTrue(Workload.fpu().check().contains("\"$PRE\""));
     }
+
+    @Test
+    void theAgentsThreadProvenanceDecidesWhetherATrialProvesAnything() {
+        Map<String, Object> agent = Map.of("processes", List.of(Map.of("pid", 167L, "threads", List.of(
+                Map.of("tid", 167L, "fpu", "exact"), Map.of("tid", 170L, "fpu", "saved_at_crash")))));
+        Map<Long, String> prov = FpuVerdict.threadProvenance(agent, 167);
+        assertEquals(Map.of(167L, "exact", 170L, "saved_at_crash"), prov);
+        assertEquals(null, FpuVerdict.threadProvenance(agent, 5));
+        Map<String, Object> proved = FpuVerdict.of(GuestKernel.PATCHED, "6.1.192-otherworld", 167, true, INTACT,
+                manifest(167, List.of()), 167L, prov);
+        assertEquals("yes", proved.get("expected"));
+        assertEquals(List.of(170L), proved.get("running_at_crash"));
+        // nobody was on a CPU: intact proves nothing
+        Map<String, Object> idle = FpuVerdict.of(GuestKernel.PATCHED, "6.1.192-otherworld", 167, true, INTACT,
+                manifest(167, List.of()), 167L, Map.of(167L, "exact", 170L, "exact"));
+        assertTrue(String.valueOf(idle.get("expected")).startsWith("inconclusive"), idle.toString());
+        // approximate on the patched kernel is a failure of the patch
+        Map<String, Object> missed = FpuVerdict.of(GuestKernel.PATCHED, "6.1.192-otherworld", 167, true, INTACT,
+                manifest(167, List.of()), 167L, Map.of(170L, "approximate"));
+        assertTrue(String.valueOf(missed.get("expected")).startsWith("NO"), missed.toString());
+        // stock: the running thread is approximate, flagged and broken
+        Map<String, Object> stock = FpuVerdict.of(GuestKernel.STOCK, "6.1.0-28-cloud-amd64", 167, false, BROKEN,
+                manifest(167, List.of(fpuEntry(170))), 167L, Map.of(167L, "exact", 170L, "approximate"));
+        assertEquals("yes", stock.get("expected"), stock.toString());
+    }
 }
