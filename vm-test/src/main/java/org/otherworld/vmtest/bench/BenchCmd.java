@@ -24,7 +24,7 @@ public final class BenchCmd implements Callable<Integer> {
     boolean shortMode;
     @Option(names = "--reps", description = "Repetitions of the default trial, cold reboot and criu cycle (default 5).")
     Integer reps;
-    @Option(names = "--memory-points", split = ",", description = "Resident MiB of the scaling process (default 64,256,1024).")
+    @Option(names = "--memory-points", split = ",", description = "Resident MiB of the scaling process (default 16,64,256,1024).")
     List<Integer> memory;
     @Option(names = "--process-points", split = ",", description = "Process counts (default 1,50,200).")
     List<Integer> processes;
@@ -85,7 +85,7 @@ public final class BenchCmd implements Callable<Integer> {
             results = new Bench(Workspace.detect(), Main::progress).run(options());
         }
         Path md = BenchReport.write(results, reportDir == null ? out : reportDir);
-        if (reportDir != null && !reportOnly) {
+        if (reportDir != null && !reportDir.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
             Files.copy(out.resolve("results.json"), reportDir.resolve("performance-results.json"),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }

@@ -59,6 +59,12 @@ final class LiveGuest {
         try (Guest g = new Guest(img, dir, go, tl, log)) {
             Accelerator accel = Accelerator.choose(o.accel(), g.spec(), ws.cache(), dir, log);
             g.boot(accel);
+            // whether the guest's Java runtime maps its class-data sharing archive (-Xshare:on fails if not)
+            SerialConsole.CommandResult cds = g.console().run("/opt/ow/jre/bin/java -Xshare:on -version 2>&1 | tail -n 1",
+                    Duration.ofSeconds(120));
+            results.put("guest_cds", cds.exit() == 0 && !cds.output().contains("rror") ? "in use" : "not usable: " + cds.output().strip());
+            results.put("guest_agent_jvm_start", jvmStart(g.console()));
+            save.run();
             new WorkloadRunner(g.console(), log).start(wl);
             WorkloadRunner.sleep(2000);
             if (o.step("baselines")) {
@@ -101,6 +107,33 @@ final class LiveGuest {
                 // left behind
             }
         }
+    }
+
+    /** The agent's JVM flags in the crash kernel (crash-kernel/otherworld). */
+    static final String AGENT_JVM = "/opt/ow/jre/bin/java -XX:+UseSerialGC -Xmx96m -Xss1m -XX:-UsePerfData"
+            + " -XX:TieredStopAtLevel=1";
+
+    /**
+     * The agent JVM's start-up in the guest ({@code --help}, host-timed console command) without and with
+     * the runtime's class-data sharing archive, alternating, {@code reps} times each.
+     */
+    private List<Object> jvmStart(SerialConsole c) {
+        List<Object> out = new ArrayList<>();
+        for (int r = 1; r <= o.reps(); r++) {
+            for (String share : List.of("off", "auto")) {
+                int[] exit = new int[1];
+                long ms = Bench.timed(c, AGENT_JVM + " -Xshare:" + share + " -jar /opt/ow/lib/otherworld-agent.jar --help >/dev/null 2>&1",
+                        Duration.ofSeconds(180), exit, null);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("rep", (long) r);
+                m.put("xshare", share);
+                m.put("exit", (long) exit[0]);
+                m.put("ms", ms);
+                out.add(m);
+                log.accept("bench: agent JVM start in the guest, -Xshare:" + share + ": " + ms + " ms (exit " + exit[0] + ")");
+            }
+        }
+        return out;
     }
 
     /** One cold reboot, timed on the host from sysrq-b to the first good kvstore reply. */

@@ -19,7 +19,7 @@ class BenchCmdTest {
     void defaultsAndOverrides() {
         Bench.Options d = parse();
         assertEquals(5, d.reps());
-        assertEquals(List.of(64, 256, 1024), d.memoryMiB());
+        assertEquals(List.of(16, 64, 256, 1024), d.memoryMiB());
         assertEquals(Bench.STEPS, d.steps());
         Bench.Options o = parse("--reps", "2", "--memory-points", "64,128", "--steps", "scaling,overhead");
         assertEquals(2, o.reps());

@@ -27,8 +27,8 @@ class BenchIT {
         Assumptions.assumeTrue(Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libc.a")),
                 "bench needs a static libc (libc6-dev) to build owbench");
         Path out = tmp.resolve("bench");
-        Map<String, Object> r = new Bench(ws, System.out::println).run(Bench.Options.shortRun(out,
-                System.getenv().getOrDefault("OTHERWORLD_ACCEL", "auto")));
+        Bench.Options o = Bench.Options.shortRun(out, System.getenv().getOrDefault("OTHERWORLD_ACCEL", "auto"));
+        Map<String, Object> r = new Bench(ws, System.out::println).run(o);
         Path md = BenchReport.write(r, out);
         System.out.println(Files.readString(md));
         assertTrue(Files.isRegularFile(out.resolve("results.json")));
@@ -37,8 +37,9 @@ class BenchIT {
         assertFalse(((List<Object>) r.get("criu")).isEmpty(), "criu cycle measured");
         assertFalse(((List<Object>) r.get("overhead")).isEmpty(), "overhead measured");
         Map<String, Object> sc = (Map<String, Object>) r.get("scaling");
+        Map<String, List<Integer>> points = Map.of("memory", o.memoryMiB(), "processes", o.processes(), "threads", o.threads());
         for (String axis : List.of("memory", "processes", "threads")) {
-            assertEquals(1, ((List<Object>) sc.get(axis)).size(), axis);
+            assertEquals(points.get(axis).size(), ((List<Object>) sc.get(axis)).size(), axis);
             assertTrue(Files.isRegularFile(out.resolve("perf-scaling-" + axis + ".png")), axis + " chart");
         }
         assertTrue(Files.isRegularFile(out.resolve("perf-breakdown.png")));
