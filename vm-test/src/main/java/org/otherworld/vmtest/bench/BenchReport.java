@@ -268,7 +268,7 @@ public final class BenchReport {
         }
         md.append("\n## 4. Steady-state overhead\n\n");
         md.append("kvstore (line protocol, one connection) and sessions (HTTP, a connection per request) on the live guest, loaded by\n")
-                .append("`owbench load` from inside the guest. armed = crash kernel loaded (`kexec -p`) and the server registered with\n")
+                .append("`owbench load` from inside the guest (after a warm-up load of half the measured time, at least 2 s). armed = crash kernel loaded (`kexec -p`) and the server registered with\n")
                 .append("the SDK; unarmed = `kexec -p -u` and `-Dotherworld.demo.register=false`. Modes alternate within a round.\n\n");
         md.append("| round | mode | server | requests/s | p50 | p99 | errors |\n|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> m : over) {

@@ -141,7 +141,8 @@ public final class BenchTools {
     }
 
     static String command(int mib, int procs, int threads, String guestDir) {
-        return "exec ./owbench mem " + mib + " " + procs + " " + threads + " " + guestDir;
+        // the trial writes its dirty-data probe file into /data/work, which only the demos create
+        return "mkdir -p /data/work; exec ./owbench mem " + mib + " " + procs + " " + threads + " " + guestDir;
     }
 
     private static void script(Path p, String text) throws IOException {

@@ -16,6 +16,8 @@ public final class Breakdown {
     /** The phases in order, each with where its number comes from. */
     public static final Map<String, String> SOURCES = sources();
 
+    /** The restore tool's summary line, as main-init copies it to the console. */
+    static final Pattern RESTORER_TOTAL = Pattern.compile("restore: \\d+ of \\d+ sets restored, \\d+ reports delivered, (\\d+) ms");
     static final Pattern FIRST_REQUEST = Pattern.compile("first_request_uptime=(\\d+(?:\\.\\d+)?)");
 
     private Breakdown() {
@@ -34,6 +36,8 @@ public final class Breakdown {
         s.put("main_kernel_boot", "guest: fresh main kernel's uptime at kernel-up (part of the row above)");
         s.put("main_init_to_restore", "guest (main kernel): kernel-up -> restore-start (modules, mount /data)");
         s.put("restore", "guest (main kernel): restore-start -> restore-exit (criu restore of every image set)");
+        s.put("restorer_own_total", "restore tool: its own total (criu restore of every set, report delivery; part of the row above; "
+                + "the rest is its JVM's start and exit)");
         s.put("rearm_to_booted", "guest (main kernel): restore-exit -> booted (arming the crash kernel again)");
         s.put("booted_to_first_request", "guest (main kernel): booted -> first good kvstore reply (crash procedures; "
                 + "includes the harness's own post-boot checks before it asks)");
@@ -66,6 +70,8 @@ public final class Breakdown {
         p.put("main_kernel_boot", main2 == null ? null : secMs(main2.uptime("kernel-up")));
         p.put("main_init_to_restore", main2 == null ? null : main2.ms("kernel-up", "restore-start"));
         p.put("restore", main2 == null ? null : main2.ms("restore-start", "restore-exit"));
+        Matcher rt = RESTORER_TOTAL.matcher(console);
+        p.put("restorer_own_total", rt.find() ? Long.parseLong(rt.group(1)) : null);
         p.put("rearm_to_booted", main2 == null ? null : main2.ms("restore-exit", "booted"));
         Double first = firstRequestUptime(trialReport);
         p.put("booted_to_first_request", main2 == null || first == null || main2.uptime("booted") == null ? null

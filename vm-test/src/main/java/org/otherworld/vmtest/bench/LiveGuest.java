@@ -271,7 +271,9 @@ final class LiveGuest {
                     + "' </dev/null >/data/bench/" + s.name() + ".log 2>&1 &)", Duration.ofSeconds(30));
             c.check("i=0; until " + tool + " req 127.0.0.1:" + s.port() + " " + s.kind() + "; do i=$((i+1)); [ $i -ge 1800 ] && exit 1; sleep 0.1; done",
                     Bench.STEP_TIMEOUT);
-            c.run(tool + " load 127.0.0.1:" + s.port() + " " + s.kind() + " 2", Duration.ofSeconds(60)); // warm-up
+            // warm-up (the JIT), half as long as the measurement, at least 2 s
+            c.run(tool + " load 127.0.0.1:" + s.port() + " " + s.kind() + " " + Math.max(2, o.overheadSeconds() / 2),
+                    Duration.ofSeconds(o.overheadSeconds() + 60L));
             String line = c.check(tool + " load 127.0.0.1:" + s.port() + " " + s.kind() + " " + o.overheadSeconds(),
                     Duration.ofSeconds(o.overheadSeconds() + 60L));
             Map<String, Object> m = new LinkedHashMap<>();

@@ -23,7 +23,7 @@ class BenchToolsTest {
         Workload w = new BenchTools(tmp).memory(256, 3, 7);
         assertEquals("mem-256m-3p-7t", w.name());
         assertEquals("/data/workloads/mem-256m-3p-7t", w.dir());
-        assertEquals("exec ./owbench mem 256 3 7 /data/workloads/mem-256m-3p-7t", w.command());
+        assertEquals("mkdir -p /data/work; exec ./owbench mem 256 3 7 /data/workloads/mem-256m-3p-7t", w.command());
         assertEquals("test -s ready", w.ready());
         assertEquals(Map.of("workloads/mem-256m-3p-7t", tmp.resolve("mem-256m-3p-7t")), Workload.dataFiles(java.util.List.of(w)));
         for (String f : new String[] {"owbench", "verify-mem", "first-request"}) {

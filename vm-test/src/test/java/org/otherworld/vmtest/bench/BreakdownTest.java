@@ -38,6 +38,7 @@ class BreakdownTest {
         assertEquals(4800L, p.get("main_kernel_boot"));
         assertEquals(700L, p.get("main_init_to_restore"));
         assertEquals(6750L, p.get("restore"));
+        assertEquals(3246L, p.get("restorer_own_total"));
         assertEquals(3050L, p.get("rearm_to_booted"));
         assertEquals(10000L, p.get("booted_to_first_request"));
         assertEquals(53000L, p.get("total_to_restore_exit"));

@@ -22,6 +22,8 @@ class MarkersTest {
             "OW-CRASH handover-kexec uptime=37.00",
             "OW-MAIN kernel-up uptime=4.80",
             "OW-MAIN restore-start uptime=5.50",
+            "restore: set 171: restored in 526 ms",
+            "restore: restore: 7 of 7 sets restored, 2 reports delivered, 3246 ms",
             "OW-MAIN restore-exit code=0 uptime=12.25",
             "OW-MAIN armed loaded=1 uptime=15.00",
             "OW-MAIN booted kernel=6.1.0-56-cloud-amd64 boot=resurrected uptime=15.30",
