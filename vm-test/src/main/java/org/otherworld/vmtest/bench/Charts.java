@@ -91,9 +91,12 @@ public final class Charts {
                 g.drawString(String.format("%.1f", maxY * k / 5), 8, y + 4);
                 int x = left + k * plotW / 5;
                 g.drawLine(x, top + plotH, x, top + plotH + 4);
-                g.drawString(String.format("%.0f", maxX * k / 5), x - 10, top + plotH + 18);
+                g.drawString(String.format(maxX >= 10 ? "%.0f" : "%.1f", maxX * k / 5), x - 10, top + plotH + 18);
             }
             g.setColor(Color.BLACK);
+            if (series.values().stream().allMatch(List::isEmpty)) {
+                g.drawString("no point was measured", left + plotW / 2 - 60, top + plotH / 2);
+            }
             g.drawString(xLabel, left + plotW / 2 - 40, HEIGHT - 20);
             g.drawString(yLabel, 8, top - 12);
             int s = 0;

@@ -136,7 +136,7 @@ public final class GuestBuilder {
         if (!Files.isExecutable(jlink)) {
             throw new IllegalStateException("no jlink in " + javaHome + ": install a full JDK (openjdk-17-jdk-headless)");
         }
-        String id = sha256((javaHome + System.getProperty("java.vm.version") + JAVA_MODULES + "+cds")
+        String id = sha256((javaHome + System.getProperty("java.vm.version") + JAVA_MODULES)
                 .getBytes(StandardCharsets.UTF_8)).substring(0, 12);
         Path out = ws.cache().resolve("jre").resolve(id);
         if (Files.exists(out.resolve("release"))) {
@@ -151,9 +151,6 @@ public final class GuestBuilder {
         }
         Exec.check(List.of(jlink.toString(), "--add-modules", JAVA_MODULES, "--strip-debug", "--no-header-files",
                 "--no-man-pages", "--compress=2", "--output", out.toString()), null, 900);
-        // the default class-data sharing archive (lib/server/classes.jsa), which jlink leaves out: the
-        // crash kernel's agent JVM maps the JDK classes from it instead of loading them (docs/results/performance.md)
-        Exec.check(List.of(out.resolve("bin/java").toString(), "-Xshare:dump"), null, 300);
         return out;
     }
 
