@@ -13,7 +13,7 @@ import org.otherworld.vmtest.trial.Workload;
 /**
  * The guest side of the benchmark: {@code owbench} (a small static C program, built here on the host)
  * and the workloads made of it, each a host directory copied to /data/workloads/NAME on the guest's
- * data disk. Every directory holds owbench, {@code verify-mem} (asks each owbench process of the
+ * data disk. Every directory holds owbench, {@code verify-mem PROCS THREADS} (asks each owbench process of the
  * workload to verify its memory pattern; prints {@code procs_ok=K/N found=F threads=T/W}) and
  * {@code first-request} (polls the kvstore demo until a good reply; prints
  * {@code first_request_uptime=S}, S from /proc/uptime).
@@ -23,16 +23,22 @@ public final class BenchTools {
 
     static final String VERIFY_MEM = """
             #!/bin/sh
-            # asks every owbench mem process of this workload to verify its memory (SIGUSR1), then
-            # prints procs_ok=K/N found=F threads=T/W; exit 0 when all N verified and W threads run
+            # verify-mem PROCS THREADS: asks every owbench mem process of this workload to verify its
+            # memory (SIGUSR1), then prints procs_ok=K/N found=F threads=T/W; exit 0 when all N processes
+            # verified and the first (lowest pid: it forks the others) runs W threads. The expected counts
+            # are arguments, not read from the workload's own files: a file written right before the
+            # crash is exactly what may be lost.
+            procs=$1; threads=$2
             cd "$(dirname "$0")"
-            set -- $(cat ready)
-            main=$1; procs=$3; threads=$4
             rm -f verify.*
             pids=""
+            main=""
             for d in /proc/[0-9]*; do
             	[ "$(cat $d/comm 2>/dev/null)" = owbench ] || continue
-            	case "$(tr '\\0' ' ' < $d/cmdline 2>/dev/null)" in *" $PWD "*) pids="$pids ${d#/proc/}" ;; esac
+            	case "$(tr '\\0' ' ' < $d/cmdline 2>/dev/null)" in *" $PWD "*) ;; *) continue ;; esac
+            	p=${d#/proc/}
+            	pids="$pids $p"
+            	if [ -z "$main" ] || [ "$p" -lt "$main" ]; then main=$p; fi
             done
             n=0
             for p in $pids; do kill -USR1 $p; n=$((n + 1)); done
@@ -114,7 +120,7 @@ public final class BenchTools {
      * threads in the first; its check verifies every process's memory and the thread count.
      */
     public Workload memory(int mib, int procs, int threads) {
-        return memory(memName(mib, procs, threads), mib, procs, threads, "./verify-mem");
+        return memory(memName(mib, procs, threads), mib, procs, threads, "./verify-mem " + procs + " " + threads);
     }
 
     /**
@@ -122,7 +128,7 @@ public final class BenchTools {
      * right after the main kernel is back) polls the kvstore server, then verifies its own memory.
      */
     public Workload firstRequest() {
-        return memory(Bench.FIRST_REQUEST, 1, 1, 1, "./first-request && ./verify-mem");
+        return memory(Bench.FIRST_REQUEST, 1, 1, 1, "./first-request && ./verify-mem 1 1");
     }
 
     private Workload memory(String name, int mib, int procs, int threads, String check) {

@@ -25,6 +25,7 @@ class BenchToolsTest {
         assertEquals("/data/workloads/mem-256m-3p-7t", w.dir());
         assertEquals("mkdir -p /data/work; exec ./owbench mem 256 3 7 /data/workloads/mem-256m-3p-7t", w.command());
         assertEquals("test -s ready", w.ready());
+        assertEquals("./verify-mem 3 7", w.check());
         assertEquals(Map.of("workloads/mem-256m-3p-7t", tmp.resolve("mem-256m-3p-7t")), Workload.dataFiles(java.util.List.of(w)));
         for (String f : new String[] {"owbench", "verify-mem", "first-request"}) {
             assertTrue(Files.isExecutable(tmp.resolve(w.name()).resolve(f)), f);
@@ -45,11 +46,16 @@ class BenchToolsTest {
                 Thread.sleep(50);
             }
             Thread.sleep(200);
-            Process v = new ProcessBuilder("./verify-mem").directory(dir.toFile()).redirectErrorStream(true).start();
+            Process v = new ProcessBuilder("./verify-mem", "3", "4").directory(dir.toFile()).redirectErrorStream(true).start();
             String out = new String(v.getInputStream().readAllBytes());
             assertTrue(v.waitFor(60, TimeUnit.SECONDS));
             assertEquals("procs_ok=3/3 found=3 threads=4/4", out.strip());
             assertEquals(0, v.exitValue());
+            // wrong expectations fail
+            Process bad = new ProcessBuilder("./verify-mem", "3", "5").directory(dir.toFile()).redirectErrorStream(true).start();
+            assertTrue(new String(bad.getInputStream().readAllBytes()).contains("threads=4/5"));
+            assertTrue(bad.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(1, bad.exitValue());
             assertEquals("ok 512", Files.readString(dir.resolve("verify." + p.pid())).strip());
         } finally {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
