@@ -141,6 +141,11 @@ public final class Bench {
         return results;
     }
 
+    /** Data disk for a process of {@code mib} MiB: the default 1024 MiB plus twice the process. */
+    static int dataDiskMiB(int mib) {
+        return mib <= 128 ? 1024 : 1024 + 2 * mib;
+    }
+
     /** Guest memory for a process of {@code mib} MiB: the default 1024 MiB plus the process itself. */
     static int guestMemory(int mib) {
         return mib <= 128 ? 1024 : 1024 + mib;
@@ -152,8 +157,19 @@ public final class Bench {
     private Map<String, Object> point(Options o, BenchTools tools, int mib, int procs, int threads, int x, int rep,
                                       Map<String, Map<String, Object>> done) {
         Workload w = tools.memory(mib, procs, threads);
-        Map<String, Object> r = done.containsKey(w.name()) ? new LinkedHashMap<>(done.get(w.name()))
-                : trial(o, w.name() + "-" + rep, guestMemory(mib), List.of(w), rep);
+        Map<String, Object> r;
+        if (done.containsKey(w.name())) {
+            r = new LinkedHashMap<>(done.get(w.name()));
+        } else {
+            // the data disk holds the images (and the disk's 1 GiB default cannot hold a 1 GiB process's)
+            System.setProperty(Guest.DATA_DISK_MIB, Integer.toString(dataDiskMiB(mib)));
+            try {
+                r = trial(o, w.name() + "-" + rep, guestMemory(mib), List.of(w), rep);
+            } finally {
+                System.clearProperty(Guest.DATA_DISK_MIB);
+            }
+            r.put("data_disk_mib", (long) dataDiskMiB(mib));
+        }
         done.putIfAbsent(w.name(), r);
         r.put("x", (long) x);
         r.put("mib", (long) mib);

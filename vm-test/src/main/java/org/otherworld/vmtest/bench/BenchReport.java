@@ -227,7 +227,7 @@ public final class BenchReport {
         md.append("\n## 3. Scaling\n\n");
         md.append("One `owbench mem` workload per trial (static C: MiB of verifiable non-zero data; children of 1 MiB; idle threads),\n")
                 .append("checked after resurrection by each process verifying every word of its memory. Guest RAM: 1024 MiB, or\n")
-                .append("1024 + the process's MiB above 128 MiB; crashkernel=").append(cfg.get("crashkernel")).append(" throughout.\n");
+                .append("1024 + the process's MiB above 128 MiB (data disk 1024 MiB + twice the process's above 128 MiB: it holds the images); crashkernel=").append(cfg.get("crashkernel")).append(" throughout.\n");
         for (String axis : List.of("memory", "processes", "threads")) {
             List<Map<String, Object>> pts = list(sc.get(axis));
             md.append("\n### ").append(axis).append("\n\n");
@@ -285,8 +285,10 @@ public final class BenchReport {
         }
         md.append("\n");
         md.append("\n## 5. Optimization: class-data sharing for the agent's JVM\n\n");
-        md.append("The breakdown shows the agent's JVM start-up as a phase of its own. The guest's jlink'd runtime had no\n")
-                .append("class-data sharing archive; the guest build now runs `java -Xshare:dump` on it (lib/server/classes.jsa).\n")
+        boolean cds = "in use".equals(results.get("guest_cds"));
+        md.append("The breakdown shows the agent's JVM start-up as a phase of its own. The guest's jlink'd runtime has no\n")
+                .append(cds ? "class-data sharing archive; for this run the guest build ran `java -Xshare:dump` on it (lib/server/classes.jsa).\n"
+                        : "class-data sharing archive, and this run's guest had none either: both rows below measure the same runtime.\n")
                 .append("Measured in this run on the live guest (TCG): the agent JVM with the crash kernel's flags running `--help`,\n")
                 .append("host-timed over the console, `-Xshare:off` (as before) vs `-Xshare:auto` (the archive), alternating.\n\n");
         List<Map<String, Object>> js = list(results.get("guest_agent_jvm_start"));

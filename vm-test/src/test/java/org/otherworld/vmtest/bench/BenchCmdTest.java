@@ -51,5 +51,7 @@ class BenchCmdTest {
     void guestMemoryGrowsWithTheProcess() {
         assertEquals(1024, Bench.guestMemory(64));
         assertEquals(2048, Bench.guestMemory(1024));
+        assertEquals(1024, Bench.dataDiskMiB(64));
+        assertEquals(3072, Bench.dataDiskMiB(1024));
     }
 }

@@ -24,7 +24,7 @@ class BenchToolsTest {
         assertEquals("mem-256m-3p-7t", w.name());
         assertEquals("/data/workloads/mem-256m-3p-7t", w.dir());
         assertEquals("mkdir -p /data/work; exec ./owbench mem 256 3 7 /data/workloads/mem-256m-3p-7t", w.command());
-        assertEquals("test -s ready", w.ready());
+        assertEquals("test -s ready && sync", w.ready());
         assertEquals("./verify-mem 3 7", w.check());
         assertEquals(Map.of("workloads/mem-256m-3p-7t", tmp.resolve("mem-256m-3p-7t")), Workload.dataFiles(java.util.List.of(w)));
         for (String f : new String[] {"owbench", "verify-mem", "first-request"}) {
