@@ -227,7 +227,10 @@ public final class BenchReport {
         md.append("\n## 3. Scaling\n\n");
         md.append("One `owbench mem` workload per trial (static C: MiB of verifiable non-zero data; children of 1 MiB; idle threads),\n")
                 .append("checked after resurrection by each process verifying every word of its memory. Guest RAM: 1024 MiB, or\n")
-                .append("1024 + the process's MiB above 128 MiB (data disk 1024 MiB + twice the process's above 128 MiB: it holds the images); crashkernel=").append(cfg.get("crashkernel")).append(" throughout.\n");
+                .append("1024 + the process's MiB above 128 MiB; data disk (it holds the images) ")
+                .append(List.of("memory", "processes", "threads").stream().flatMap(a -> list(sc.get(a)).stream())
+                        .anyMatch(m -> m.get("data_disk_mib") != null) ? "1024 MiB + twice the process's MiB above 128 MiB"
+                        : "1024 MiB for every point").append("; crashkernel=").append(cfg.get("crashkernel")).append(" throughout.\n");
         for (String axis : List.of("memory", "processes", "threads")) {
             List<Map<String, Object>> pts = list(sc.get(axis));
             md.append("\n### ").append(axis).append("\n\n");
