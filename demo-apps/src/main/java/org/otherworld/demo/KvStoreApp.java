@@ -30,11 +30,14 @@ final class KvStoreApp {
             int n = store.load(dataDir.resolve(KvStore.SNAPSHOT));
             System.out.println("kvstore: restarted after crash, reloaded " + n + " keys, checksum " + store.checksum());
         }
-        CrashProcedures.onSave(report -> store.save(dataDir.resolve(KvStore.SNAPSHOT)));
-        // Sockets (the listening one and every client connection) are never restored: restart.
-        CrashProcedures.register(report -> Decision.SAVE_AND_RESTART);
-        // "prctl (patched kernel) + record" or "record only: stock kernel (prctl EINVAL)"
-        System.out.println("kvstore: registration " + CrashProcedures.kernelInterfaceStatus());
+        // -Dotherworld.demo.register=false: run unprotected (the benchmark's unarmed baseline)
+        if (!"false".equals(System.getProperty("otherworld.demo.register"))) {
+            CrashProcedures.onSave(report -> store.save(dataDir.resolve(KvStore.SNAPSHOT)));
+            // Sockets (the listening one and every client connection) are never restored: restart.
+            CrashProcedures.register(report -> Decision.SAVE_AND_RESTART);
+            // "prctl (patched kernel) + record" or "record only: stock kernel (prctl EINVAL)"
+            System.out.println("kvstore: registration " + CrashProcedures.kernelInterfaceStatus());
+        }
         KvServer server = new KvServer(new InetSocketAddress(port), store);
         System.out.println("kvstore: listening on port " + server.port() + " pid " + ProcessHandle.current().pid());
         System.out.flush();

@@ -33,13 +33,16 @@ final class SessionsApp {
             System.out.println("sessions: restarted after crash, reloaded " + n + " sessions");
         }
         SessionServer server = new SessionServer(port, sessions);
-        CrashProcedures.onSave(report -> sessions.save(dataDir.resolve(SNAPSHOT)));
-        CrashProcedures.register(report -> {
-            server.reopen();
-            System.out.println("sessions: listening again on port " + server.port() + " after resurrection ("
-                    + report.unrestoredResources().size() + " resources were not restored)");
-            return Decision.CONTINUE;
-        });
+        // -Dotherworld.demo.register=false: run unprotected (the benchmark's unarmed baseline)
+        if (!"false".equals(System.getProperty("otherworld.demo.register"))) {
+            CrashProcedures.onSave(report -> sessions.save(dataDir.resolve(SNAPSHOT)));
+            CrashProcedures.register(report -> {
+                server.reopen();
+                System.out.println("sessions: listening again on port " + server.port() + " after resurrection ("
+                        + report.unrestoredResources().size() + " resources were not restored)");
+                return Decision.CONTINUE;
+            });
+        }
         System.out.println("sessions: listening on port " + server.port() + " pid " + ProcessHandle.current().pid());
         System.out.flush();
         Thread.currentThread().join();

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 @Command(name = "vm-test", mixinStandardHelpOptions = true, version = "otherworld vm-test 0.1",
         description = "Boot, crash and resurrect real Linux guests under QEMU.",
         subcommands = {Main.BuildGuest.class, Main.CaptureCmd.class, Main.TrialCmd.class, Main.CriuReferenceCmd.class,
-                Main.CampaignCmd.class})
+                Main.CampaignCmd.class, org.otherworld.vmtest.bench.BenchCmd.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -34,7 +34,7 @@ public final class Main implements Runnable {
         System.exit(cl.execute(args));
     }
 
-    static void progress(String s) {
+    public static void progress(String s) {
         System.out.println("[" + java.time.LocalTime.now().withNano(0) + "] " + s);
         System.out.flush();
     }

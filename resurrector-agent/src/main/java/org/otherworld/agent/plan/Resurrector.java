@@ -181,6 +181,7 @@ public final class Resurrector {
             long ioMs = (Long) phases.get("images") + (Long) phases.get("flush");
             report.put("mb_written", written);
             report.put("mb_per_s", ioMs == 0 ? null : Math.round(written * 1000.0 / ioMs * 100) / 100.0);
+            report.put("peak_rss_kib", peakRssKib(Path.of("/proc/self/status")));
             Files.writeString(o.out().resolve("report.json"), Json.write(report));
             log.accept(String.format("resurrect: %d of %d processes in %d trees; images %.1f MB, flushed %.1f MB; %d ms",
                     resurrected, plan.processes().size(), totals.get("trees"), mb(imageBytes), mb(flushBytes),
@@ -215,6 +216,20 @@ public final class Resurrector {
         long now = System.nanoTime();
         phases.put(name, (now - since) / 1_000_000);
         return now;
+    }
+
+    /** The agent's own peak resident set (VmHWM of /proc/self/status) in KiB, or null where unknown. */
+    static Long peakRssKib(Path status) {
+        try {
+            for (String l : Files.readAllLines(status)) {
+                if (l.startsWith("VmHWM:")) {
+                    return Long.parseLong(l.substring(6).replace("kB", "").strip());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not on Linux, or an unexpected format: unknown
+        }
+        return null;
     }
 
     private static double mb(long bytes) {

@@ -63,13 +63,20 @@ public final class Guest implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         log.accept("data disk: " + dataDisk);
-        DataDisk.create(dataDisk, 1024, image.dataStaging(), options.dataFiles());
+        DataDisk.create(dataDisk, dataDiskMiB(), image.dataStaging(), options.dataFiles());
         disks.add(dataDisk);
         if (options.extraDiskMiB() > 0) {
             Path extra = runDir.resolve("disk2.img");
             sparse(extra, (long) options.extraDiskMiB() << 20);
             disks.add(extra);
         }
+    }
+
+    /** System property: the data disk's size in MiB (default 1024); the bench raises it for images of 1 GiB processes. */
+    public static final String DATA_DISK_MIB = "otherworld.guest.dataDiskMiB";
+
+    static int dataDiskMiB() {
+        return Integer.getInteger(DATA_DISK_MIB, 1024);
     }
 
     /** Creates (or truncates to zero then extends) a sparse file. */

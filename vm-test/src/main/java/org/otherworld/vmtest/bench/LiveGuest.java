@@ -1,0 +1,290 @@
+package org.otherworld.vmtest.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.otherworld.vmtest.Workspace;
+import org.otherworld.vmtest.guest.GuestImage;
+import org.otherworld.vmtest.trial.Workload;
+import org.otherworld.vmtest.trial.WorkloadRunner;
+import org.otherworld.vmtest.vm.Accelerator;
+import org.otherworld.vmtest.vm.Guest;
+import org.otherworld.vmtest.vm.SerialConsole;
+import org.otherworld.vmtest.vm.Timeline;
+
+/**
+ * The baselines and the steady-state overhead, on one live guest running the default trial's
+ * workloads: (a) cold reboots (sysrq-b, no sync, as abrupt as a crash) followed by the workloads'
+ * restart and the first good kvstore reply; (b) {@code criu dump} + {@code criu restore} of every
+ * workload on the running kernel; then (4) the demo servers' throughput and latency with the crash
+ * kernel loaded and the SDK registered versus unloaded and unregistered, alternating.
+ */
+final class LiveGuest {
+    private final Workspace ws;
+    private final GuestImage img;
+    private final Bench.Options o;
+    private final BenchTools tools;
+    private final Consumer<String> log;
+    private final Runnable save;
+
+    LiveGuest(Workspace ws, GuestImage img, Bench.Options o, BenchTools tools, Consumer<String> log, Runnable save) {
+        this.ws = ws;
+        this.img = img;
+        this.o = o;
+        this.tools = tools;
+        this.log = log;
+        this.save = save;
+    }
+
+    void run(Map<String, Object> results) {
+        Path dir = o.out().resolve("live");
+        List<Workload> wl = new ArrayList<>();
+        wl.add(tools.firstRequest());
+        wl.addAll(Workload.demos());
+        wl.addAll(Workload.sdkDemos());
+        Timeline tl = new Timeline();
+        Guest.Options go = new Guest.Options(1024, 2, "resurrect", Workload.dataFiles(wl), 0, null);
+        List<Object> cold = new ArrayList<>();
+        List<Object> criu = new ArrayList<>();
+        List<Object> overhead = new ArrayList<>();
+        Map<String, Object> errors = new LinkedHashMap<>();
+        results.put("live_errors", errors);
+        try (Guest g = new Guest(img, dir, go, tl, log)) {
+            Accelerator accel = Accelerator.choose(o.accel(), g.spec(), ws.cache(), dir, log);
+            g.boot(accel);
+            // whether the guest's Java runtime maps its class-data sharing archive (-Xshare:on fails if not)
+            SerialConsole.CommandResult cds = g.console().run("/opt/ow/jre/bin/java -Xshare:on -version 2>&1 | tail -n 1",
+                    Duration.ofSeconds(120));
+            results.put("guest_cds", cds.exit() == 0 && !cds.output().contains("rror") ? "in use" : "not usable: " + cds.output().strip());
+            results.put("guest_agent_jvm_start", jvmStart(g.console()));
+            save.run();
+            new WorkloadRunner(g.console(), log).start(wl);
+            WorkloadRunner.sleep(2000);
+            if (o.step("baselines")) {
+                results.put("cold_reboot", cold);
+                for (int r = 1; r <= o.reps(); r++) {
+                    cold.add(coldCycle(g, accel, wl, dir, r));
+                    save.run();
+                }
+                results.put("criu", criu);
+                for (int r = 1; r <= o.reps(); r++) {
+                    Map<String, Object> c = criuCycle(g.console(), wl, r);
+                    criu.add(c);
+                    save.run();
+                    if (!Boolean.TRUE.equals(c.get("all_ok"))) {
+                        break;
+                    }
+                }
+            }
+            if (o.step("overhead")) {
+                results.put("overhead", overhead);
+                stopAll(g.console(), wl);
+                for (int r = 1; r <= o.overheadRounds(); r++) {
+                    List<Boolean> order = r % 2 == 1 ? List.of(true, false) : List.of(false, true);
+                    for (boolean armed : order) {
+                        overhead.addAll(overheadRound(g.console(), r, armed));
+                        save.run();
+                    }
+                }
+            }
+            Files.writeString(dir.resolve("console-last.log"), g.console().all());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            errors.put("aborted", String.valueOf(e.getMessage()).split("\n")[0]);
+            log.accept("bench: live guest aborted: " + e.getMessage());
+        } finally {
+            try {
+                Files.deleteIfExists(dir.resolve("data.img"));
+            } catch (IOException ignored) {
+                // left behind
+            }
+        }
+    }
+
+    /** The agent's JVM flags in the crash kernel (crash-kernel/otherworld). */
+    static final String AGENT_JVM = "/opt/ow/jre/bin/java -XX:+UseSerialGC -Xmx96m -Xss1m -XX:-UsePerfData"
+            + " -XX:TieredStopAtLevel=1";
+
+    /**
+     * The agent JVM's start-up in the guest ({@code --help}, host-timed console command) without and with
+     * the runtime's class-data sharing archive, alternating, {@code reps} times each.
+     */
+    private List<Object> jvmStart(SerialConsole c) {
+        List<Object> out = new ArrayList<>();
+        for (int r = 1; r <= o.reps(); r++) {
+            for (String share : List.of("off", "auto")) {
+                int[] exit = new int[1];
+                long ms = Bench.timed(c, AGENT_JVM + " -Xshare:" + share + " -jar /opt/ow/lib/otherworld-agent.jar --help >/dev/null 2>&1",
+                        Duration.ofSeconds(180), exit, null);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("rep", (long) r);
+                m.put("xshare", share);
+                m.put("exit", (long) exit[0]);
+                m.put("ms", ms);
+                out.add(m);
+                log.accept("bench: agent JVM start in the guest, -Xshare:" + share + ": " + ms + " ms (exit " + exit[0] + ")");
+            }
+        }
+        return out;
+    }
+
+    /** One cold reboot, timed on the host from sysrq-b to the first good kvstore reply. */
+    private Map<String, Object> coldCycle(Guest g, Accelerator accel, List<Workload> wl, Path dir, int rep) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rep", (long) rep);
+        Files.writeString(dir.resolve("console-before-reboot-" + rep + ".log"), g.console().all());
+        log.accept("bench: cold reboot " + rep);
+        long t0 = System.nanoTime();
+        g.console().send("echo b > /proc/sysrq-trigger");
+        if (!g.vm().waitExit(Duration.ofSeconds(60))) {
+            throw new IllegalStateException("the guest did not reset within 60 s of sysrq-b");
+        }
+        g.vm().close();
+        g.boot(accel);
+        long booted = System.nanoTime();
+        SerialConsole c = g.console();
+        new WorkloadRunner(c, log).start(wl);
+        long ready = System.nanoTime();
+        SerialConsole.CommandResult fr = c.run("cd " + BenchTools.GUEST_ROOT + Bench.FIRST_REQUEST + " && ./first-request",
+                Bench.STEP_TIMEOUT);
+        long first = System.nanoTime();
+        m.put("first_request_exit", (long) fr.exit());
+        m.put("reset_to_booted_ms", (booted - t0) / 1_000_000);
+        m.put("booted_to_workloads_started_ms", (ready - booted) / 1_000_000);
+        m.put("started_to_first_request_ms", (first - ready) / 1_000_000);
+        m.put("total_ms", fr.exit() == 0 ? (first - t0) / 1_000_000 : null);
+        Markers.Boot b = Markers.nth(Markers.parse(c.all()), "MAIN", 0);
+        Long arm = b == null ? null : b.ms("data-mounted", "armed");
+        m.put("guest_kernel_up_s", b == null ? null : b.uptime("kernel-up"));
+        m.put("guest_arm_ms", arm);
+        m.put("total_without_arm_ms", fr.exit() == 0 && arm != null ? (first - t0) / 1_000_000 - arm : null);
+        m.put("guest_first_request_uptime_s", Breakdown.FIRST_REQUEST.matcher(fr.output()).results()
+                .map(x -> Double.parseDouble(x.group(1))).findFirst().orElse(null));
+        log.accept("bench: cold reboot " + rep + ": " + m);
+        WorkloadRunner.sleep(2000);
+        return m;
+    }
+
+    /** criu dump (the processes stop) then criu restore of every workload, each host-timed. */
+    private Map<String, Object> criuCycle(SerialConsole c, List<Workload> wl, int rep) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rep", (long) rep);
+        List<Object> per = new ArrayList<>();
+        long dumpMs = 0;
+        long restoreMs = 0;
+        long kib = 0;
+        boolean ok = true;
+        for (Workload w : wl) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", w.name());
+            String d = "/data/criu-bench/" + w.name();
+            String pid = c.run("cat " + w.pidFile(), Duration.ofSeconds(30)).output().strip();
+            int[] exit = new int[1];
+            StringBuilder out = new StringBuilder();
+            long dm = Bench.timed(c, "rm -rf " + d + " && mkdir -p " + d + " && criu dump -t " + pid + " -D " + d
+                    + " --shell-job -o dump.log", Bench.STEP_TIMEOUT, exit, out);
+            e.put("dump_exit", (long) exit[0]);
+            e.put("dump_ms", dm);
+            String size = c.run("du -sk " + d + " | cut -f1", Duration.ofSeconds(30)).output().strip();
+            e.put("images_kib", Bench.longOrNull(size));
+            long rm = Bench.timed(c, "criu restore -D " + d + " --shell-job -d -o restore.log", Bench.STEP_TIMEOUT, exit, out);
+            e.put("restore_exit", (long) exit[0]);
+            e.put("restore_ms", rm);
+            boolean good = (Long) e.get("dump_exit") == 0 && (Long) e.get("restore_exit") == 0;
+            if (!good) {
+                e.put("log", c.run("tail -n 3 " + d + "/dump.log " + d + "/restore.log 2>&1", Duration.ofSeconds(30)).output());
+            }
+            ok &= good;
+            dumpMs += dm;
+            restoreMs += rm;
+            kib += e.get("images_kib") instanceof Long k ? k : 0;
+            per.add(e);
+            log.accept("bench: criu " + w.name() + ": dump " + e.get("dump_exit") + " in " + dm + " ms, restore "
+                    + e.get("restore_exit") + " in " + rm + " ms, " + size + " KiB");
+        }
+        int[] exit = new int[1];
+        long fr = Bench.timed(c, "cd " + BenchTools.GUEST_ROOT + Bench.FIRST_REQUEST + " && ./first-request",
+                Bench.STEP_TIMEOUT, exit, null);
+        m.put("workloads", per);
+        m.put("dump_ms_total", dumpMs);
+        m.put("restore_ms_total", restoreMs);
+        m.put("images_kib_total", kib);
+        m.put("first_request_after_restore_ms", exit[0] == 0 ? fr : null);
+        m.put("all_ok", ok);
+        return m;
+    }
+
+    private void stopAll(SerialConsole c, List<Workload> wl) {
+        WorkloadRunner wr = new WorkloadRunner(c, log);
+        for (Workload w : wl) {
+            String sid = c.run("cat " + w.pidFile(), Duration.ofSeconds(30)).output().strip();
+            if (!sid.matches("\\d+")) {
+                continue;
+            }
+            for (WorkloadRunner.Member m : wr.members(Integer.parseInt(sid))) {
+                c.run("kill -9 " + m.pid(), Duration.ofSeconds(30));
+            }
+        }
+    }
+
+    record Server(String name, String kind, int port, String program) {
+    }
+
+    static final List<Server> SERVERS = List.of(new Server("kvstore", "kv", 7071, "kvstore"),
+            new Server("sessions", "http", 8081, "sessions"));
+
+    /** The demo server's command line (as the trials run it), on the bench's port, optionally unregistered. */
+    static String serverCommand(Server s, boolean registered) {
+        Workload demo = Workload.sdkDemos().stream().filter(w -> w.name().equals(s.program())).findFirst().orElseThrow();
+        String cmd = demo.command();
+        int at = cmd.indexOf(" org.otherworld.demo.Main " + s.program() + " ");
+        if (at < 0 || !cmd.startsWith("exec java ")) {
+            throw new IllegalStateException("unexpected demo command: " + cmd);
+        }
+        String head = cmd.substring(0, at);
+        if (!registered) {
+            head = head.replaceFirst("^exec java ", "exec java -Dotherworld.demo.register=false ");
+        }
+        return head + " org.otherworld.demo.Main " + s.program() + " " + s.port() + " /data/bench/" + s.name();
+    }
+
+    private List<Object> overheadRound(SerialConsole c, int round, boolean armed) {
+        List<Object> out = new ArrayList<>();
+        String loaded = c.run(armed ? "[ \"$(cat /sys/kernel/kexec_crash_loaded)\" = 1 ] || /opt/ow/crash-kernel/arm --mode resurrect >/dev/null"
+                : "kexec -p -u", Duration.ofSeconds(120)).output();
+        String state = c.run("cat /sys/kernel/kexec_crash_loaded", Duration.ofSeconds(30)).output().strip();
+        if (!state.equals(armed ? "1" : "0")) {
+            throw new IllegalStateException("could not " + (armed ? "arm" : "unarm") + " the crash kernel: " + loaded.strip());
+        }
+        String tool = BenchTools.GUEST_ROOT + Bench.FIRST_REQUEST + "/owbench";
+        for (Server s : SERVERS) {
+            String pidFile = "/data/bench/" + s.name() + ".pid";
+            c.check("mkdir -p /data/bench/" + s.name() + " && (setsid sh -c 'echo $$ > " + pidFile + "; " + serverCommand(s, armed)
+                    + "' </dev/null >/data/bench/" + s.name() + ".log 2>&1 &)", Duration.ofSeconds(30));
+            c.check("i=0; until " + tool + " req 127.0.0.1:" + s.port() + " " + s.kind() + "; do i=$((i+1)); [ $i -ge 1800 ] && exit 1; sleep 0.1; done",
+                    Bench.STEP_TIMEOUT);
+            // warm-up (the JIT), half as long as the measurement, at least 2 s
+            c.run(tool + " load 127.0.0.1:" + s.port() + " " + s.kind() + " " + Math.max(2, o.overheadSeconds() / 2),
+                    Duration.ofSeconds(o.overheadSeconds() + 60L));
+            String line = c.check(tool + " load 127.0.0.1:" + s.port() + " " + s.kind() + " " + o.overheadSeconds(),
+                    Duration.ofSeconds(o.overheadSeconds() + 60L));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("round", (long) round);
+            m.put("mode", armed ? "armed" : "unarmed");
+            m.put("server", s.name());
+            m.putAll(Bench.keyValues(line));
+            out.add(m);
+            log.accept("bench: overhead " + m);
+            c.run("kill -9 $(cat " + pidFile + "); sleep 1", Duration.ofSeconds(30));
+        }
+        return out;
+    }
+}

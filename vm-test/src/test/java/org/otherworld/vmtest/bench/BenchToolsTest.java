@@ -1,0 +1,81 @@
+package org.otherworld.vmtest.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.otherworld.vmtest.trial.Workload;
+
+class BenchToolsTest {
+    static boolean canBuild() {
+        return Files.isExecutable(Path.of("/usr/bin/gcc")) && Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libc.a"));
+    }
+
+    @Test
+    void memoryWorkloadsAreCopiedToTheDataDiskWithTheirScripts(@TempDir Path tmp) {
+        Assumptions.assumeTrue(canBuild(), "gcc and a static libc are needed");
+        Workload w = new BenchTools(tmp).memory(256, 3, 7);
+        assertEquals("mem-256m-3p-7t", w.name());
+        assertEquals("/data/workloads/mem-256m-3p-7t", w.dir());
+        assertEquals("mkdir -p /data/work; exec ./owbench mem 256 3 7 /data/workloads/mem-256m-3p-7t", w.command());
+        assertEquals("test -s ready && sync", w.ready());
+        assertEquals("./verify-mem 3 7", w.check());
+        assertEquals(Map.of("workloads/mem-256m-3p-7t", tmp.resolve("mem-256m-3p-7t")), Workload.dataFiles(java.util.List.of(w)));
+        for (String f : new String[] {"owbench", "verify-mem", "first-request"}) {
+            assertTrue(Files.isExecutable(tmp.resolve(w.name()).resolve(f)), f);
+        }
+        assertEquals(Bench.FIRST_REQUEST, new BenchTools(tmp).firstRequest().name());
+    }
+
+    /** owbench and verify-mem for real on this host: memory verified in every process, threads counted. */
+    @Test
+    void owbenchVerifiesItsMemoryOnRequest(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(canBuild(), "gcc and a static libc are needed");
+        BenchTools t = new BenchTools(tmp);
+        t.memory(2, 3, 4);
+        Path dir = tmp.resolve("mem-2m-3p-4t").toRealPath();
+        Process p = new ProcessBuilder("./owbench", "mem", "2", "3", "4", dir.toString()).directory(dir.toFile()).start();
+        try {
+            for (int i = 0; i < 100 && !Files.exists(dir.resolve("ready")); i++) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(200);
+            Process v = new ProcessBuilder("./verify-mem", "3", "4").directory(dir.toFile()).redirectErrorStream(true).start();
+            String out = new String(v.getInputStream().readAllBytes());
+            assertTrue(v.waitFor(60, TimeUnit.SECONDS));
+            assertEquals("procs_ok=3/3 found=3 threads=4/4", out.strip());
+            assertEquals(0, v.exitValue());
+            // wrong expectations fail
+            Process bad = new ProcessBuilder("./verify-mem", "3", "5").directory(dir.toFile()).redirectErrorStream(true).start();
+            assertTrue(new String(bad.getInputStream().readAllBytes()).contains("threads=4/5"));
+            assertTrue(bad.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(1, bad.exitValue());
+            assertEquals("ok 512", Files.readString(dir.resolve("verify." + p.pid())).strip());
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void loadAgainstNothingReportsAnError(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(canBuild(), "gcc and a static libc are needed");
+        Path bin = new BenchTools(tmp).binary();
+        Process p = new ProcessBuilder(bin.toString(), "load", "127.0.0.1:1", "kv", "1").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(1, p.exitValue());
+        Map<String, Object> kv = Bench.keyValues(out);
+        assertEquals(0.0, kv.get("requests"));
+        assertEquals(1.0, kv.get("errors"));
+        Process r = new ProcessBuilder(bin.toString(), "req", "127.0.0.1:1", "http").start();
+        assertTrue(r.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(1, r.exitValue());
+    }
+}
