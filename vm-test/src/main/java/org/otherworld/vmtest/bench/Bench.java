@@ -47,7 +47,7 @@ public final class Bench {
 
         /** CI: every code path once, small points, no timing claims. */
         public static Options shortRun(Path out, String accel) {
-            return new Options(out, 1, List.of(16), List.of(1, 2), List.of(1, 4), 1, 1, 2, accel, STEPS, true);
+            return new Options(out, 1, List.of(16), List.of(1), List.of(1, 4), 1, 1, 2, accel, STEPS, true);
         }
 
         boolean step(String s) {
