@@ -29,6 +29,8 @@ public final class Operations {
     public static final String LAST = "/var/lib/otherworld/last-restore";
     /** crash-init runs makedumpfile into the directory named here when the agent failed. */
     public static final String DUMP_REQUEST = "/run/otherworld-dump-dir";
+    /** The highest resurrected pid or tid, for the hand-over's {@code ow.pidfloor=} (crash-init). */
+    public static final String PID_FLOOR = "/run/otherworld-pid-floor";
 
     private final Host host;
     private final PrintStream out;
@@ -233,6 +235,11 @@ public final class Operations {
         out.println("crash-resurrect: otherworld " + String.join(" ", args));
         int rc = agent.apply(args);
         if (rc == 0) {
+            long floor = pidFloor(images.resolve("report.json"));
+            if (floor > 0) {
+                Files.createDirectories(host.path(PID_FLOOR).getParent());
+                Files.writeString(host.path(PID_FLOOR), floor + "\n");
+            }
             Files.writeString(host.path(PENDING), DateTimeFormatter.ISO_INSTANT.format(Instant.now()) + "\n");
         } else if (cfg.keepVmcore()) {
             String dir = cfg.get("vmcore-dir") + "/" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
@@ -242,6 +249,34 @@ public final class Operations {
             out.println("crash-resurrect: agent failed (exit " + rc + "); a makedumpfile dump goes to " + dir);
         }
         return rc;
+    }
+
+    /**
+     * The highest pid or tid among the processes the agent resurrected (its report.json), 0 when none
+     * or unreadable: the next boot moves its pid allocator above it so that criu finds them free.
+     */
+    @SuppressWarnings("unchecked")
+    static long pidFloor(Path report) {
+        long max = 0;
+        try {
+            Map<String, Object> r = (Map<String, Object>) Json.parse(Files.readString(report));
+            for (Object o : (List<Object>) r.getOrDefault("processes", List.of())) {
+                Map<String, Object> p = (Map<String, Object>) o;
+                if (!Boolean.TRUE.equals(p.get("resurrect"))) {
+                    continue;
+                }
+                max = Math.max(max, ((Number) p.get("pid")).longValue());
+                for (Object t : (List<Object>) p.getOrDefault("threads", List.of())) {
+                    Object tid = ((Map<String, Object>) t).get("tid");
+                    if (tid instanceof Number n) {
+                        max = Math.max(max, n.longValue());
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return max;
     }
 
     /** In the main kernel after a hand-over: criu restore of what the crash kernel wrote. */

@@ -53,7 +53,9 @@ class OperationsTest {
             try {
                 if (a.get(0).equals("resurrect")) {
                     Files.writeString(images.resolve("report.json"), "{\"status\":\"complete\",\"kernel\":\"6.1\","
-                            + "\"crash_time\":\"t\",\"totals\":{\"processes\":3,\"resurrected\":1,\"trees\":1}}");
+                            + "\"crash_time\":\"t\",\"totals\":{\"processes\":3,\"resurrected\":1,\"trees\":1},"
+                            + "\"processes\":[{\"pid\":412,\"resurrect\":true,\"threads\":[{\"tid\":412},{\"tid\":430}]},"
+                            + "{\"pid\":9000,\"resurrect\":false,\"threads\":[{\"tid\":9001}]}]}");
                 } else {
                     Files.writeString(images.resolve("restore.json"), "{\"sets_restored\":1,\"sets_failed\":0,"
                             + "\"reports_delivered\":0,\"sets\":[{\"processes\":[{\"pid\":412,\"comm\":\"java\","
@@ -72,6 +74,8 @@ class OperationsTest {
         assertEquals("--policy", agentCalls.get(0).get(7));
         assertTrue(Files.readString(images.resolve("policy.txt")).contains("comm batch"));
         assertTrue(Files.exists(root.resolve("var/lib/otherworld/restore-pending")));
+        // the highest tid of a resurrected process, not of the one left dead
+        assertEquals("430", Files.readString(root.resolve("run/otherworld-pid-floor")).strip());
         Path regs = Files.createDirectories(root.resolve("var/lib/otherworld/registrations"));
         Files.writeString(regs.resolve("412-77.reg"), "format=1\npid=412\npolicy=RESURRECT_WITH_PROCEDURE\n"
                 + "procedures=1\ncmdline=java\t-jar\tapp.jar\n");
