@@ -2,7 +2,7 @@
 # Installs what Otherworld's build, tests and VM trials need on Debian 12; does nothing when all is there.
 set -euo pipefail
 pkgs=(openjdk-17-jdk-headless maven qemu-system-x86 qemu-utils busybox-static criu kexec-tools kmod
-	e2fsprogs cpio util-linux gcc libc6-dev make gdb linux-headers-cloud-amd64)
+	e2fsprogs cpio util-linux gcc libc6-dev make gdb linux-headers-cloud-amd64 debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
