@@ -140,12 +140,38 @@ public final class CampaignReport {
         }
         appendRanked(sb, symptoms, "symptom");
 
+        sb.append("\n## Where a run's time goes (mean over the runs that reached each phase)\n\n| phase | runs | mean s |\n|---|---:|---:|\n");
+        Map<String, long[]> phases = new LinkedHashMap<>();
+        for (Map<String, Object> r : records) {
+            phases.computeIfAbsent("whole run (host wall clock)", k -> new long[2]);
+            if (r.get("duration_s") instanceof Number n) {
+                long[] a = phases.get("whole run (host wall clock)");
+                a[0]++;
+                a[1] += n.longValue() * 1000;
+            }
+            if (r.get("phases_ms") instanceof Map<?, ?> ph) {
+                for (Map.Entry<?, ?> e : ph.entrySet()) {
+                    if (e.getValue() instanceof Number v && v.longValue() >= 0) {
+                        long[] a = phases.computeIfAbsent(String.valueOf(e.getKey()), k -> new long[2]);
+                        a[0]++;
+                        a[1] += v.longValue();
+                    }
+                }
+            }
+        }
+        phases.forEach((k, a) -> {
+            if (a[0] > 0) {
+                sb.append("| ").append(k).append(" | ").append(a[0]).append(" | ")
+                        .append(String.format(java.util.Locale.ROOT, "%.1f", a[1] / 1000.0 / a[0])).append(" |\n");
+            }
+        });
         sb.append("\n## Runs\n\n| run | type | seed | outcome | injected | symptom | s | evidence |\n|---|---|---:|---|---|---|---:|---|\n");
         for (Map<String, Object> r : records) {
             sb.append("| ").append(r.get("run_id")).append(" | ").append(r.get("type")).append(" | ").append(r.get("seed"))
                     .append(" | ").append(cell(r.get("outcome_label"))).append(" | ").append(cell(r.get("injection")))
                     .append(" | ").append(cell(r.get("symptom"))).append(" | ").append(r.get("duration_s"))
-                    .append(" | ").append(cell(r.get("evidence"))).append(" |\n");
+                    .append(" | ").append(cell(r.get("evidence"))).append(r.get("vmcore") == null ? "" : ", vmcore")
+                    .append(" |\n");
         }
         return sb.toString();
     }

@@ -41,6 +41,12 @@ class CampaignIT {
         String con = Files.readString(tmp.resolve("runs/r0000-null/console.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
         assertTrue(con.contains("ow_fault: armed 'null' seed=" + recs.get(0).get("seed")), "module armed");
         assertTrue(con.contains("ow_fault: firing 'null'"), "module fired");
+        // ... only in the dedicated trigger process, not in a workload
+        java.util.regex.Matcher armed = java.util.regex.Pattern.compile("counting writes of trigger pid (\\d+)").matcher(con);
+        assertTrue(armed.find(), "armed for the trigger process");
+        java.util.regex.Matcher fired = java.util.regex.Pattern.compile("ow_fault: firing 'null' .* in [^\\[]+\\[(\\d+)\\]").matcher(con);
+        assertTrue(fired.find(), "firing line");
+        assertEquals(armed.group(1), fired.group(1), "fired in the trigger process");
         // the gdb injector reached the guest's stub
         String inj = Files.readString(tmp.resolve("runs/r0001-gdb-reg/injection.log"));
         assertTrue(inj.contains(" rip "), inj);
