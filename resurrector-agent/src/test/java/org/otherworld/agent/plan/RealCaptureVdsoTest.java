@@ -9,6 +9,13 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.otherworld.agent.images.ImageReader;
+import org.otherworld.agent.images.ImageSet;
+import org.otherworld.agent.images.ProcessImage;
+import org.otherworld.agent.images.VmaImage;
+import org.otherworld.agent.images.VmaStatus;
+import org.otherworld.agent.images.XsaveLayout;
 import org.otherworld.agent.kernel.DeadKernel;
 import org.otherworld.agent.live.CaptureStore;
 import org.otherworld.agent.mm.PageKind;
@@ -62,5 +69,41 @@ class RealCaptureVdsoTest {
                     + "%d processes with [vdso] pages not mapped%n", v.address(), img.length, compared, withMissing);
             assertTrue(compared > 0, "no process had a resident [vdso] page");
         }
+    }
+
+    @TempDir
+    Path out;
+
+    /** Every resurrected process's image set carries its whole [vdso], starting with the ELF header. */
+    @Test
+    void imageSetsCarryTheWholeVdso() throws Exception {
+        List<Path> caps = CaptureStore.available();
+        Assumptions.assumeFalse(caps.isEmpty(), "no capture in " + CaptureStore.root() + ": skipped");
+        new Resurrector(new Resurrector.Options(caps.get(0).resolve("vmcore"), out, null, null, null,
+                Planner.Config.defaults()), s -> { }).run();
+        int checked = 0;
+        try (var sets = java.nio.file.Files.list(out)) {
+            for (Path set : sets.filter(java.nio.file.Files::isDirectory).toList()) {
+                ImageSet read = new ImageReader(XsaveLayout.INTEL_AVX512).read(set);
+                for (ProcessImage p : read.processes()) {
+                    for (VmaImage v : p.mm().vmas()) {
+                        if ((v.status() & VmaStatus.AREA_VDSO) == 0) {
+                            continue;
+                        }
+                        java.util.TreeMap<Long, byte[]> pages = new java.util.TreeMap<>();
+                        p.pages().forEachPage((va, d, off) -> {
+                            if (va >= v.start() && va < v.end()) {
+                                pages.put(va, Arrays.copyOfRange(d, off, off + 4096));
+                            }
+                        });
+                        assertEquals((v.end() - v.start()) / 4096, pages.size(), "pid " + p.pid() + " [vdso] pages");
+                        assertArrayEquals(KernelVdso.ELF_MAGIC, Arrays.copyOf(pages.get(v.start()), 4), "pid " + p.pid());
+                        checked++;
+                    }
+                }
+            }
+        }
+        System.out.println("[vdso] complete in the image sets of " + checked + " processes");
+        assertTrue(checked > 0, "no resurrected process with a [vdso]");
     }
 }
