@@ -22,6 +22,12 @@ public final class Injections {
     /** Where the trigger process writes (on the ext4 data disk, the file system the module counts). */
     static final String TRIGGER_DIR = "/data/ow-trigger";
     static final String PROC = "/proc/ow_fault";
+    /**
+     * Faults per module run: consecutive writes of the trigger are perturbed, each with fresh seeded
+     * choices, as Otherworld injected 30 faults per experiment (one fault alone rarely manifests: 7 of 7
+     * module runs with a single fault did not in the first validation campaign).
+     */
+    static final int REPEAT = 30;
 
     private Injections() {
     }
@@ -44,12 +50,12 @@ public final class Injections {
      * Starts the trigger process and arms the module for it: a shell (its own process, child of the
      * console shell, in no workload's session) that only writes {@code dir/t} every 0.1 s, so the kernel
      * path the fault is armed in (vfs_write) runs in its context; the module counts only its writes (the
-     * pid is the 4th field, DELAY_HITS 0 = the seed's default), so it is the faulty process and the
+     * pid is the 4th field, DELAY_HITS 0 = the seed's default, then {@link #REPEAT} faults), so it is the faulty process and the
      * workloads are innocent bystanders. The trigger's pid is also kept in {@code dir/pid}.
      */
     static String armWithTrigger(String typeAndSeed, String dir, String proc) {
         return "mkdir -p " + dir + "; (exec sh -c 'while :; do echo x > " + dir + "/t; sleep 0.1; done' </dev/null >/dev/null"
-                + " 2>&1) & echo $! > " + dir + "/pid; echo \"" + typeAndSeed + " 0 $!\" > " + proc;
+                + " 2>&1) & echo $! > " + dir + "/pid; echo \"" + typeAndSeed + " 0 $! " + REPEAT + "\" > " + proc;
     }
 
     /** The trial injection of a run; gdb runs get a free loopback port and a {@link GdbInjector} logging to runDir. */

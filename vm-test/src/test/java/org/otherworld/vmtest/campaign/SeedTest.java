@@ -69,7 +69,7 @@ class SeedTest {
         assertEquals("r0003-regflip", a.get(3).id());
         assertTrue(a.stream().allMatch(r -> r.seed() >= 0));
         String cmd = Injections.command(a.get(0));
-        assertTrue(cmd.endsWith("echo \"regflip " + a.get(0).seed() + " 0 $!\" > /proc/ow_fault"), cmd);
+        assertTrue(cmd.endsWith("echo \"regflip " + a.get(0).seed() + " 0 $! 30\" > /proc/ow_fault"), cmd);
         assertTrue(cmd.contains("insmod /opt/ow/kmod/ow_fault.ko; mkdir -p /data/ow-trigger; "), cmd);
         assertTrue(cmd.contains("echo 1 > /proc/sys/kernel/panic_on_oops"), cmd);
         assertTrue(Injections.command(a.get(2)).endsWith("(echo softlockup > /proc/ow_fault &)"));
@@ -98,7 +98,7 @@ class SeedTest {
         Process sh = new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
         assertEquals(0, sh.waitFor());
         String arm = java.nio.file.Files.readString(proc).strip();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("null 42 0 (\\d+)").matcher(arm);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("null 42 0 (\\d+) 30").matcher(arm);
         assertTrue(m.matches(), arm);
         long pid = Long.parseLong(m.group(1));
         assertEquals(String.valueOf(pid), java.nio.file.Files.readString(dir.resolve("pid")).strip());
