@@ -137,8 +137,8 @@ public final class Main implements Runnable {
 
     @Command(name = "campaign", description = "Fault-injection campaign: many trials with seeded faults; results.jsonl, report.md, outcomes.png.")
     static final class CampaignCmd implements Callable<Integer> {
-        @Option(names = "--runs", defaultValue = "14", description = "Number of runs (default ${DEFAULT-VALUE}).")
-        int runs;
+        @Option(names = "--runs", description = "Number of runs (default 14; with --resume: the campaign's own count).")
+        Integer runs;
         @Option(names = "--types", split = ",", description = "Fault types, comma-separated, or all (default): "
                 + "stack, branch, insn, regflip, randwrite, null, deadlock, offbyone, overrun, gdb-reg, gdb-mem, softlockup, hardlockup, hung.")
         List<String> types = new ArrayList<>();
@@ -200,8 +200,12 @@ public final class Main implements Runnable {
                 workloads = new ArrayList<>((List<String>) p.get("workloads"));
                 memoryMiB = ((Number) p.get("memory_mib")).intValue();
                 keepVmcore = Boolean.TRUE.equals(p.get("keep_vmcore"));
-                runs = Math.max(runs, ((Number) p.get("runs")).intValue());
+                int stored = ((Number) p.get("runs")).intValue();
+                runs = runs == null ? stored : Math.max(runs, stored);
                 progress("resuming " + out + ": seed " + seed + ", " + runs + " runs, types " + types + ", workloads " + workloads);
+            }
+            if (runs == null) {
+                runs = 14;
             }
             org.otherworld.vmtest.campaign.Campaign.Options o = new org.otherworld.vmtest.campaign.Campaign.Options(out, runs,
                     org.otherworld.vmtest.campaign.FaultType.parseList(types), seed, parallel,
