@@ -12,11 +12,17 @@
  *                when an NMI watchdog exists; under QEMU TCG there is no PMU, so it usually does not)
  *   hung         sleep uninterruptibly (a panic with kernel.hung_task_panic=1)
  *
- * Software faults in a hot kernel path ("TYPE SEED [DELAY_HITS]"), after the classic fault types of
+ * Software faults in a hot kernel path ("TYPE SEED [DELAY_HITS [TRIGGER_PID [REPEAT]]]"), after the classic fault types of
  * the Nooks/Otherworld injector and of the Linux error-propagation study. Arming registers a kprobe on
  * vfs_write() (fallback ksys_write()). The workloads all write regular files on the ext4 data disk in
  * their loops (counters, logs), so that path is hit every few hundred milliseconds in their
  * context; only such writes count, so the harness's own console shell (tty writes, procfs) is spared.
+ * With TRIGGER_PID > 0 only writes of that process (thread group) count: the campaign starts a tiny
+ * trigger process whose only job is to write a file on the data disk in a loop, so the kernel fails in
+ * the trigger's context and the measured workloads are innocent bystanders (as in Otherworld's
+ * experiments). Without it (or 0) every process's writes count. With REPEAT > 1 the handler perturbs
+ * REPEAT consecutive counted hits from the DELAY_HITS-th on, each with fresh PRNG choices (Otherworld
+ * injected 30 faults per experiment: a single fault often does not manifest).
  * On the DELAY_HITS-th counted hit (default 1 + SEED % 16) the handler perturbs the probed context
  * once, choosing every detail with a PRNG (splitmix64) seeded from SEED, and logs it with pr_emerg:
  *   stack        flip a bit of, or overwrite, a word on the kernel stack near regs->sp
@@ -91,8 +97,10 @@ static bool ow_kp_registered;
 static int ow_armed_type = -1;
 static u64 ow_seed;
 static long ow_delay;
+static pid_t ow_trigger; /* 0: any process; else only this thread group's writes count */
 static atomic_long_t ow_hits;
 static atomic_t ow_fired;
+static int ow_repeat = 1;
 static long ow_branch_ret;
 
 /* The "wrong branch" target: returns to the probed function's caller with a wrong value. */
@@ -107,6 +115,8 @@ static bool ow_counted(struct pt_regs *regs)
 	struct file *f = (struct file *)regs->di;
 	struct inode *inode;
 
+	if (ow_trigger && task_tgid_nr(current) != ow_trigger)
+		return false;
 	if (!f || (unsigned long)f < PAGE_OFFSET)
 		return false;
 	inode = READ_ONCE(f->f_inode);
@@ -149,15 +159,15 @@ static void ow_overrun(unsigned int extra, const char *what)
 }
 
 /* Returns 1 when it changed regs->ip (kprobes then resumes there), else 0. */
-static int ow_perturb(struct pt_regs *regs, struct kprobe *p)
+static int ow_perturb(struct pt_regs *regs, struct kprobe *p, long hit, int n)
 {
 	struct file *f = (struct file *)regs->di;
 	const char *rn;
 	unsigned long *slot, old;
 	unsigned int k, bit;
 
-	pr_emerg("ow_fault: firing '%s' seed=%llu at hit %ld of %pS in %s[%d]\n", ow_type_names[ow_armed_type],
-		 ow_seed, ow_delay, p->addr, current->comm, task_pid_nr(current));
+	pr_emerg("ow_fault: firing '%s' seed=%llu at hit %ld of %pS in %s[%d] (fault %d of %d)\n",
+		 ow_type_names[ow_armed_type], ow_seed, hit, p->addr, current->comm, task_pid_nr(current), n, ow_repeat);
 	switch (ow_armed_type) {
 	case OW_STACK: {
 		unsigned long *sp = (unsigned long *)kernel_stack_pointer(regs);
@@ -247,16 +257,21 @@ static int ow_perturb(struct pt_regs *regs, struct kprobe *p)
 
 static int ow_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (ow_armed_type < 0 || atomic_read(&ow_fired) || !ow_counted(regs))
+	long hit;
+	int n;
+
+	if (ow_armed_type < 0 || atomic_read(&ow_fired) >= ow_repeat || !ow_counted(regs))
 		return 0;
-	if (atomic_long_inc_return(&ow_hits) != ow_delay)
+	hit = atomic_long_inc_return(&ow_hits);
+	if (hit < ow_delay)
 		return 0;
-	if (atomic_cmpxchg(&ow_fired, 0, 1))
+	n = atomic_inc_return(&ow_fired);
+	if (n > ow_repeat)
 		return 0;
-	return ow_perturb(regs, p);
+	return ow_perturb(regs, p, hit, n);
 }
 
-static int ow_arm(int type, u64 seed, long delay)
+static int ow_arm(int type, u64 seed, long delay, pid_t trigger, int repeat)
 {
 	static const char *const targets[] = { "vfs_write", "ksys_write" };
 	unsigned long flags;
@@ -268,6 +283,8 @@ static int ow_arm(int type, u64 seed, long delay)
 	ow_seed = seed;
 	ow_rng = seed;
 	ow_delay = delay > 0 ? delay : 1 + (long)(seed % 16);
+	ow_trigger = trigger > 0 ? trigger : 0;
+	ow_repeat = repeat > 0 ? min(repeat, 1000) : 1;
 	atomic_long_set(&ow_hits, 0);
 	atomic_set(&ow_fired, 0);
 	spin_unlock_irqrestore(&ow_arm_lock, flags);
@@ -285,8 +302,9 @@ static int ow_arm(int type, u64 seed, long delay)
 			return err;
 		ow_kp_registered = true;
 	}
-	pr_emerg("ow_fault: armed '%s' seed=%llu delay_hits=%ld on %pS\n", ow_type_names[type], seed, ow_delay,
-		 ow_kp.addr);
+	pr_emerg("ow_fault: armed '%s' seed=%llu delay_hits=%ld repeat=%d on %pS, counting writes of %s%d\n",
+		 ow_type_names[type], seed, ow_delay, ow_repeat, ow_kp.addr, ow_trigger ? "trigger pid " : "any process ",
+		 ow_trigger);
 	WRITE_ONCE(ow_armed_type, type);
 	return 0;
 }
@@ -297,17 +315,19 @@ static ssize_t ow_fault_write(struct file *file, const char __user *buf, size_t 
 	size_t n = min(len, sizeof(cmd) - 1);
 	unsigned long long seed = 0;
 	long delay = 0;
+	int trigger = 0, repeat = 1;
 	int i, fields;
 
 	if (copy_from_user(cmd, buf, n))
 		return -EFAULT;
 	cmd[n] = '\0';
 	strim(cmd);
-	fields = sscanf(cmd, "%31s %llu %ld", name, &seed, &delay);
+	fields = sscanf(cmd, "%31s %llu %ld %d %d", name, &seed, &delay, &trigger, &repeat);
 	if (fields >= 2) {
 		for (i = 0; i < OW_NTYPES; i++) {
 			if (!strcmp(name, ow_type_names[i])) {
-				int err = ow_arm(i, seed, fields >= 3 ? delay : 0);
+				int err = ow_arm(i, seed, fields >= 3 ? delay : 0, fields >= 4 ? trigger : 0,
+						 fields >= 5 ? repeat : 1);
 
 				return err ? err : len;
 			}

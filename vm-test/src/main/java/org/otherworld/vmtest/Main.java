@@ -150,8 +150,8 @@ public final class Main implements Runnable {
 
     @Command(name = "campaign", description = "Fault-injection campaign: many trials with seeded faults; results.jsonl, report.md, outcomes.png.")
     static final class CampaignCmd implements Callable<Integer> {
-        @Option(names = "--runs", defaultValue = "14", description = "Number of runs (default ${DEFAULT-VALUE}).")
-        int runs;
+        @Option(names = "--runs", description = "Number of runs (default 14; with --resume: the campaign's own count).")
+        Integer runs;
         @Option(names = "--types", split = ",", description = "Fault types, comma-separated, or all (default): "
                 + "stack, branch, insn, regflip, randwrite, null, deadlock, offbyone, overrun, gdb-reg, gdb-mem, softlockup, hardlockup, hung.")
         List<String> types = new ArrayList<>();
@@ -171,12 +171,58 @@ public final class Main implements Runnable {
         String accel;
         @Option(names = "--memory", defaultValue = "1024", description = "Guest memory in MiB (default ${DEFAULT-VALUE}).")
         int memoryMiB;
+        @Option(names = "--workloads", split = ",", description = "Workloads, comma-separated (default: shell-loop, mtworker, "
+                + "jvm-counter; also journal, sessions, kvstore).")
+        List<String> workloads = new ArrayList<>();
+        @Option(names = "--keep-vmcore", description = "The crash kernel copies /proc/vmcore to a sparse second disk before "
+                + "resurrecting; it is kept as runs/ID/vmcore for failed runs only (costs time and up to memory-size disk per failure).")
+        boolean keepVmcore;
+        @Option(names = "--vm-slots", defaultValue = "${env:OW_VM_SLOTS:-0}", description = "Take one of this machine's N VM "
+                + "slots (flock on /tmp/ow-vmslot-I.lock, as the vmslot script) per guest; 0 = do not (default ${DEFAULT-VALUE}).")
+        int vmSlots;
+        @Option(names = "--resume", description = "Continue the campaign in --out with the seed, fault types, workloads, "
+                + "memory and --keep-vmcore it was started with (from its campaign.json); --runs may raise the count.")
+        boolean resume;
+
+        static List<Workload> workloads(List<String> names) {
+            if (names.isEmpty()) {
+                return Workload.demos();
+            }
+            List<Workload> known = new ArrayList<>(Workload.demos());
+            known.addAll(Workload.sdkDemos());
+            List<Workload> out = new ArrayList<>();
+            for (String n : names) {
+                out.add(known.stream().filter(w -> w.name().equals(n.strip())).findFirst().orElseThrow(() ->
+                        new IllegalArgumentException("unknown workload '" + n + "' (" + String.join(", ",
+                                known.stream().map(Workload::name).toList()) + ")")));
+            }
+            return out;
+        }
 
         @Override
+        @SuppressWarnings("unchecked")
         public Integer call() {
+            if (resume) {
+                Map<String, Object> p = org.otherworld.vmtest.campaign.Campaign.storedParams(out);
+                if (p == null) {
+                    throw new IllegalArgumentException("--resume: " + out + " holds no campaign (no "
+                            + org.otherworld.vmtest.campaign.Campaign.PARAMS + ")");
+                }
+                seed = ((Number) p.get("seed")).longValue();
+                types = new ArrayList<>((List<String>) p.get("types"));
+                workloads = new ArrayList<>((List<String>) p.get("workloads"));
+                memoryMiB = ((Number) p.get("memory_mib")).intValue();
+                keepVmcore = Boolean.TRUE.equals(p.get("keep_vmcore"));
+                int stored = ((Number) p.get("runs")).intValue();
+                runs = runs == null ? stored : Math.max(runs, stored);
+                progress("resuming " + out + ": seed " + seed + ", " + runs + " runs, types " + types + ", workloads " + workloads);
+            }
+            if (runs == null) {
+                runs = 14;
+            }
             org.otherworld.vmtest.campaign.Campaign.Options o = new org.otherworld.vmtest.campaign.Campaign.Options(out, runs,
                     org.otherworld.vmtest.campaign.FaultType.parseList(types), seed, parallel,
-                    java.time.Duration.ofSeconds(runTimeoutSeconds), memoryMiB, accel, Workload.demos());
+                    java.time.Duration.ofSeconds(runTimeoutSeconds), memoryMiB, accel, workloads(workloads), keepVmcore, vmSlots);
             org.otherworld.vmtest.campaign.Campaign c = new org.otherworld.vmtest.campaign.Campaign(Workspace.detect(), Main::progress);
             if (reportOnly) {
                 if (reclassify) {

@@ -305,7 +305,7 @@ public final class Resurrector {
                 try {
                     List<VmaImage> vmas = mapper.vmas(p.model());
                     PageSource raw = new VmcorePageSource(kernel.userMemory(p.model().mm().pgd()),
-                            kernel.physicalMemory(), vmas, pa -> anonymous(kernel, pa));
+                            kernel.physicalMemory(), vmas, pa -> anonymous(kernel, pa), KernelVdso.lazy(kernel));
                     int pid = p.pid();
                     PageSource tagged = sink -> {
                         current[0] = pid;

@@ -36,8 +36,16 @@ import org.otherworld.vmtest.trial.Workload;
 public final class Campaign {
     /** What to run. */
     public record Options(Path out, int runs, List<FaultType> types, long seed, int parallel, Duration runTimeout,
-                          int memoryMiB, String accel, List<Workload> workloads) {
+                          int memoryMiB, String accel, List<Workload> workloads, boolean keepVmcore, int vmSlots) {
+        /** Without keeping vmcores and without taking VM slots. */
+        public Options(Path out, int runs, List<FaultType> types, long seed, int parallel, Duration runTimeout,
+                       int memoryMiB, String accel, List<Workload> workloads) {
+            this(out, runs, types, seed, parallel, runTimeout, memoryMiB, accel, workloads, false, 0);
+        }
     }
+
+    /** The campaign's parameters, kept in DIR/campaign.json so {@code --resume} continues it as it began. */
+    public static final String PARAMS = "campaign.json";
 
     private final Workspace ws;
     private final Consumer<String> log;
@@ -47,8 +55,56 @@ public final class Campaign {
         this.log = log;
     }
 
+    /** What identifies a campaign (kept in {@link #PARAMS}); the run count and parallelism may change. */
+    public static Map<String, Object> params(Options o) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seed", o.seed());
+        m.put("types", FaultType.labels(o.types()));
+        m.put("workloads", o.workloads().stream().map(Workload::name).toList());
+        m.put("memory_mib", (long) o.memoryMiB());
+        m.put("keep_vmcore", o.keepVmcore());
+        m.put("runs", (long) o.runs());
+        return m;
+    }
+
+    /** The parameters a campaign directory was started with, or null if it has none. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> storedParams(Path out) {
+        Path f = out.resolve(PARAMS);
+        try {
+            return Files.isRegularFile(f) ? (Map<String, Object>) Json.parse(Files.readString(f)) : null;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("unreadable " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses to mix two campaigns in one directory: an existing {@link #PARAMS} must name the same seed,
+     * fault types, workloads and memory (run ids would otherwise mean other injections).
+     */
+    static void checkSameCampaign(Options o) {
+        Map<String, Object> old = storedParams(o.out());
+        if (old == null) {
+            return;
+        }
+        Map<String, Object> now = params(o);
+        for (String k : List.of("seed", "types", "workloads", "memory_mib")) {
+            if (!String.valueOf(old.get(k)).equals(String.valueOf(now.get(k)))) {
+                throw new IllegalArgumentException(o.out() + " holds a campaign with " + k + " " + old.get(k) + ", not "
+                        + now.get(k) + ": use --resume to continue it as it was started, or another --out");
+            }
+        }
+    }
+
     /** Runs what is not finished yet; returns all records (old and new). */
     public List<Map<String, Object>> run(Options o) {
+        checkSameCampaign(o);
+        try {
+            Files.createDirectories(o.out());
+            Files.writeString(o.out().resolve(PARAMS), Json.write(params(o)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + o.out().resolve(PARAMS), e);
+        }
         ResultsFile results = new ResultsFile(o.out().resolve("results.jsonl"));
         List<RunPlan> plan = RunPlan.plan(o.runs(), o.types(), o.seed());
         Set<String> done = results.finishedIds();
@@ -58,17 +114,22 @@ public final class Campaign {
         if (!todo.isEmpty()) {
             new GuestBuilder(ws, log).build(); // once, before guests run in parallel
         }
+        VmSlots slots = new VmSlots(VmSlots.DEFAULT_PREFIX, o.vmSlots(), log);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, o.parallel()));
         try {
             List<Future<?>> fs = new ArrayList<>();
             for (RunPlan p : todo) {
                 fs.add(pool.submit(() -> {
-                    Map<String, Object> rec = runOne(o, p);
+                    Map<String, Object> rec;
+                    try (VmSlots.Slot slot = slots.acquire(p.id())) {
+                        rec = runOne(o, p);
+                    }
                     results.append(rec);
                     synchronized (this) {
                         writeReport(o, results);
                     }
                     log.accept("campaign: " + p.id() + " -> " + rec.get("outcome_label"));
+                    return null;
                 }));
             }
             for (Future<?> f : fs) {
@@ -102,6 +163,9 @@ public final class Campaign {
                 Map<String, Object> r = record(p, o.out().resolve(String.valueOf(old.get("evidence"))),
                         ((Number) old.get("duration_s")).longValue(), (String) old.get("run_note"));
                 r.put("finished", old.get("finished"));
+                if (old.get("vmcore") != null) {
+                    r.put("vmcore", old.get("vmcore"));
+                }
                 if (!String.valueOf(old.get("outcome_label")).equals(r.get("outcome_label"))) {
                     log.accept("reclassified " + p.id() + ": " + old.get("outcome_label") + " -> " + r.get("outcome_label"));
                 }
@@ -127,7 +191,11 @@ public final class Campaign {
             meta.put("accelerator", recs.get(0).get("accel"));
         }
         meta.put("workloads", String.join(", ", o.workloads().stream().map(Workload::name).toList()));
-        meta.put("evidence", "runs/ID/ (console.log, report.json, summary.txt, injection.log for gdb runs); vmcores are not kept");
+        meta.put("evidence", "runs/ID/ (console.log, report.json, summary.txt, injection.log for gdb runs)" + (o.keepVmcore()
+                ? "; runs/ID/vmcore (sparse raw ELF) for runs that failed after the crash kernel booted (--keep-vmcore)"
+                : "; vmcores are not kept (--keep-vmcore keeps those of failed runs)"));
+        meta.put("trigger", "module faults fire only in a dedicated trigger process (a shell writing /data/ow-trigger/t every "
+                + "0.1 s), so the workloads are innocent bystanders; gdb bit flips land wherever the CPU is");
         CampaignReport.write(o.out(), recs, meta);
     }
 
@@ -136,7 +204,7 @@ public final class Campaign {
         clean(dir);
         log.accept("campaign: run " + p.id() + " seed " + p.seed() + " (" + p.type().description() + ")");
         long t0 = System.nanoTime();
-        Trial.Injection inj = Injections.of(p, dir, log);
+        Trial.Injection inj = Injections.of(p, dir, log, o.keepVmcore());
         Trial.Options to = new Trial.Options(dir, o.memoryMiB(), o.accel(), null, o.workloads(), false, inj);
         ExecutorService one = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "trial-" + p.id());
@@ -162,7 +230,28 @@ public final class Campaign {
         } finally {
             one.shutdownNow();
         }
-        return record(p, dir, (System.nanoTime() - t0) / 1_000_000_000L, timeoutNote);
+        Map<String, Object> rec = record(p, dir, (System.nanoTime() - t0) / 1_000_000_000L, timeoutNote);
+        keepVmcoreOfFailures(rec, dir, log);
+        return rec;
+    }
+
+    /** The vmcore (if the crash kernel copied one) stays only for a run that failed; its path is recorded. */
+    static void keepVmcoreOfFailures(Map<String, Object> rec, Path dir, Consumer<String> log) {
+        Path core = dir.resolve(Trial.VMCORE);
+        if (!Files.exists(core)) {
+            return;
+        }
+        Outcome out = Outcome.parse(String.valueOf(rec.get("outcome")));
+        try {
+            if (out.success() || out == Outcome.NOT_MANIFESTED || out == Outcome.INVALID) {
+                Files.delete(core);
+            } else {
+                rec.put("vmcore", rec.get("evidence") + "/" + Trial.VMCORE);
+                log.accept("campaign: kept the vmcore of " + rec.get("run_id") + " in " + core);
+            }
+        } catch (IOException e) {
+            log.accept("campaign: cannot delete " + core + ": " + e.getMessage());
+        }
     }
 
     /** Reads a finished run's evidence and classifies it. */
@@ -201,6 +290,9 @@ public final class Campaign {
             r.put("run_note", extraNote);
         }
         r.put("duration_s", seconds);
+        if (report != null && report.get("phases_ms") instanceof Map<?, ?> ph) {
+            r.put("phases_ms", ph);
+        }
         r.put("evidence", "runs/" + p.id());
         r.put("finished", Instant.now().toString());
         return r;

@@ -27,6 +27,7 @@ public final class OutcomeChart {
     static Color color(Outcome o) {
         return switch (o) {
             case SUCCESS -> new Color(0x2E7D32);
+            case FAULTY_LOST -> new Color(0x9CCC65);
             case DATA_CORRUPTION -> new Color(0xF9A825);
             case RESURRECTION_FAILED -> new Color(0xC62828);
             case CRASH_KERNEL_NO_BOOT -> new Color(0x6A1B9A);

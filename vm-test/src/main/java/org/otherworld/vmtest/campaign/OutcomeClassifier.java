@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
  * <li>the crash kernel ran: a missing phase, a workload that is not running again, or a trial that
  *     never got back to a main kernel is {@link Outcome#RESURRECTION_FAILED} (naming the first failed
  *     phase); all running but a state check failing is {@link Outcome#DATA_CORRUPTION}; verdict pass
- *     is {@link Outcome#SUCCESS}.</li>
+ *     is {@link Outcome#SUCCESS}. A workload the agent left out because it was the faulty process (the
+ *     process the kernel failed in, without a crash procedure) is not a failure of resurrection: when it
+ *     is the only loss the run is {@link Outcome#FAULTY_LOST}, else the other losses decide.</li>
  * </ol>
  */
 public final class OutcomeClassifier {
@@ -61,8 +63,13 @@ public final class OutcomeClassifier {
         if ("pass".equals(report.get("verdict"))) {
             return new Classification(Outcome.SUCCESS, null, null, symptom);
         }
-        List<WorkloadFailure> wf = workloadFailures(report, con);
+        List<WorkloadFailure> all = workloadFailures(report, con);
+        List<WorkloadFailure> faulty = all.stream().filter(WorkloadFailure::faultyProcess).toList();
+        List<WorkloadFailure> wf = all.stream().filter(w -> !w.faultyProcess()).toList();
         String phase = failedPhase(report, timeline);
+        if (!faulty.isEmpty() && wf.isEmpty() && phase == null && !"fail".equals(report.get("dirty_data_check"))) {
+            return new Classification(Outcome.FAULTY_LOST, null, faulty.get(0).describe(), symptom);
+        }
         WorkloadFailure earliest = null;
         for (WorkloadFailure w : wf) {
             if (PHASE_ORDER.contains(w.phase()) && (earliest == null || PHASE_ORDER.indexOf(w.phase()) < PHASE_ORDER.indexOf(earliest.phase()))) {
@@ -92,7 +99,15 @@ public final class OutcomeClassifier {
         public String describe() {
             return "workload " + name + " (" + phase + "): " + cause;
         }
+
+        /** The agent left it out as the faulty process (the rule working as designed, not a failure). */
+        public boolean faultyProcess() {
+            return phase.equals("extraction") && FAULTY.matcher(cause).find();
+        }
     }
+
+    /** The agent's reason for a faulty process it does not resurrect (plan.Planner). */
+    static final Pattern FAULTY = Pattern.compile("faulty process");
 
     private static final Pattern RESTORE_SET = Pattern.compile("(?m)^restore: set (\\d+): (.*)$");
     private static final Pattern CRIU_ERROR = Pattern.compile("Error \\([^)]*\\): ([^|]*)");

@@ -87,7 +87,7 @@ public final class ResultsFile {
                 prefix = all[all.length - 1] == '\n' ? "" : "\n";
             }
             Files.writeString(file, prefix + Json.writeCompact(record) + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.DSYNC);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + file, e);
         }

@@ -67,11 +67,20 @@ public final class Trial {
      * fault shows or the bound ends (it is then interrupted).
      */
     public record Injection(String label, String command, List<String> qemuArgs, Duration manifestBound,
-                            HostAction hostAction) {
+                            HostAction hostAction, boolean keepVmcore) {
         public Injection {
             qemuArgs = qemuArgs == null ? List.of() : List.copyOf(qemuArgs);
         }
+
+        /** Without keeping the vmcore. */
+        public Injection(String label, String command, List<String> qemuArgs, Duration manifestBound,
+                         HostAction hostAction) {
+            this(label, command, qemuArgs, manifestBound, hostAction, false);
+        }
     }
+
+    /** With {@code keepVmcore}: the crash kernel copies /proc/vmcore here (a sparse file) before resurrecting. */
+    public static final String VMCORE = "vmcore";
 
     /** A host-side fault action (e.g. bit flips through QEMU's gdb stub); must end when interrupted. */
     @FunctionalInterface
@@ -127,8 +136,11 @@ public final class Trial {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Guest.Options go = new Guest.Options(o.memoryMiB(), 2, "resurrect", files, 0, null,
-                o.injection() == null ? List.of() : o.injection().qemuArgs());
+        boolean keepCore = o.injection() != null && o.injection().keepVmcore();
+        // the vmcore is a little larger than RAM (ELF headers, notes): a sparse disk with room to spare
+        Guest.Options go = new Guest.Options(o.memoryMiB(), 2, keepCore ? "resurrect-keepcore" : "resurrect", files,
+                keepCore ? o.memoryMiB() + 64 : 0, null, o.injection() == null ? List.of() : o.injection().qemuArgs());
+        long vmcoreBytes = -1;
         Thread hostAction = null;
         List<String> hostErrors = java.util.Collections.synchronizedList(new ArrayList<>());
         try (Guest g = new Guest(img, o.out(), go, tl, log)) {
@@ -189,6 +201,16 @@ public final class Trial {
                 }
                 throw new PhaseFailed();
             }
+            if (keepCore) {
+                Matcher kept = c.waitFor("vmcore copy", Pattern.compile("OW-CRASH (vmcore-kept bytes=(\\d+)|vmcore-keep-failed.*)"),
+                        Duration.ofSeconds(900));
+                tl.mark("vmcore-kept");
+                if (kept.group(2) != null) {
+                    vmcoreBytes = Long.parseLong(kept.group(2));
+                } else {
+                    notes.add("the crash kernel could not keep the vmcore: " + kept.group(1));
+                }
+            }
             c.waitFor("OW-CRASH agent-start", Duration.ofSeconds(120));
             tl.mark("agent-start");
             Matcher agent = c.waitFor("agent exit", Pattern.compile("OW-CRASH agent-exit code=(\\d+)\\s"), AGENT_TIMEOUT);
@@ -232,6 +254,7 @@ public final class Trial {
             dirtyCheck = after.equals(dirtySha) ? "pass" : "fail";
             log.accept("dirty data written just before the crash: " + dirtyCheck + " (sha256 " + after + ", expected " + dirtySha + ")");
             checkWorkloads(c, o.workloads(), pids, cmdlines, pre, results);
+            tl.mark("checked");
             g.shutdown(Duration.ofSeconds(60));
             agentReport = readAgentReport(g.dataDisk(), o.out());
             manifests.putAll(FpuVerdict.readManifests(g.dataDisk(), o.out(), agentReport, pids.values()));
@@ -243,6 +266,22 @@ public final class Trial {
         }
         stop(hostAction);
         notes.addAll(hostErrors);
+        if (keepCore) {
+            Path raw = o.out().resolve("disk2.img");
+            try {
+                if (vmcoreBytes > 0 && Files.exists(raw)) {
+                    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
+                        f.setLength(vmcoreBytes);
+                    }
+                    Files.move(raw, o.out().resolve(VMCORE), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    report.put("vmcore", Map.of("path", VMCORE, "bytes", vmcoreBytes));
+                } else {
+                    Files.deleteIfExists(raw);
+                }
+            } catch (IOException e) {
+                notes.add("could not keep the vmcore: " + e.getMessage());
+            }
+        }
         if (!o.keepDisks()) {
             try {
                 Files.deleteIfExists(o.out().resolve("data.img"));
@@ -435,8 +474,8 @@ public final class Trial {
                             + w.check(), Duration.ofSeconds(120)).output());
                 }
             } else {
-                SerialConsole.CommandResult cr = c.run("cd " + w.dir() + " && PRE='" + pre.getOrDefault(w.name(), "")
-                        + "' && " + w.check(), Duration.ofSeconds(120));
+                SerialConsole.CommandResult cr = c.run(w.checkCommand(pid, pre.getOrDefault(w.name(), "")),
+                        Duration.ofSeconds(120));
                 r.put("state_check", cr.exit() == 0 ? "pass" : "fail");
                 r.put("detail", cr.output());
             }
@@ -475,11 +514,14 @@ public final class Trial {
     static Map<String, Object> phases(Timeline tl) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("boot", tl.between("boot-start", "booted"));
+        p.put("workloads_to_fault", tl.between("booted", "crash"));
+        p.put("vmcore_copy", tl.between("crash-kernel", "vmcore-kept"));
         p.put("panic_to_crash_kernel", tl.between("crash", "crash-kernel"));
         p.put("extraction", tl.between("agent-start", "agent-exit"));
         p.put("handover", tl.between("agent-exit", "main-kernel-2"));
         p.put("restore", tl.between("restore-start", "restore-exit"));
         p.put("total_downtime", tl.between("crash", "restore-exit"));
+        p.put("checks", tl.between("restore-exit", "checked"));
         return p;
     }
 

@@ -13,8 +13,10 @@ import java.util.List;
  * @param command  the shell command it runs (in dir)
  * @param ready    a shell condition that holds once it has started properly
  * @param probe    prints its pre-crash state (a value the check compares with), or null
- * @param check    shell command run after resurrection, with {@code $PRE} set to the probe's output;
- *                 exit 0 means its state is sound
+ * @param check    shell command run after resurrection, with {@code $PRE} set to the probe's output and
+ *                 {@code $OW_PID} to the pid recorded before the crash; exit 0 means its state is sound.
+ *                 It must not read {@code .ow-pid} back: a file written seconds before the crash can be
+ *                 empty on disk afterwards (campaign faults fire within seconds of the start)
  * @param hostDir  for user workloads, the host directory copied to dir; else null
  */
 public record Workload(String name, String dir, String command, String ready, String probe, String check,
@@ -34,6 +36,12 @@ public record Workload(String name, String dir, String command, String ready, St
             }
         }
         return files;
+    }
+
+    /** The check as run in the guest: in dir, with {@code $PRE} and {@code $OW_PID} set. */
+    public String checkCommand(int pid, String pre) {
+        return "cd " + dir + " && PRE='" + (pre == null ? "" : pre.replace("'", "'\\''")) + "' && export OW_PID=" + pid
+                + " && " + check;
     }
 
     public String pidFile() {
@@ -61,7 +69,7 @@ public record Workload(String name, String dir, String command, String ready, St
                 new Workload("mtworker", "/data/work/mtworker",
                         "exec unshare -i /opt/ow/bin/mtworker run /data/work/mtworker",
                         "test -s mtworker.log", null,
-                        "nsenter -t $(cat .ow-pid) -i /opt/ow/bin/mtworker check /data/work/mtworker", null),
+                        "nsenter -t $OW_PID -i /opt/ow/bin/mtworker check /data/work/mtworker", null),
                 new Workload("jvm-counter", "/data/work/jvm-counter",
                         "exec " + DEMO + "counter /data/work/jvm-counter/count 200",
                         "test -s count", "cat count", "/opt/ow/guest/counter-check.sh count $PRE", null));

@@ -28,8 +28,10 @@ public final class QemuVm implements AutoCloseable {
         cmd.addAll(accel.qemuArgs());
         cmd.addAll(List.of("-kernel", spec.kernel().toString(), "-initrd", spec.initrd().toString(),
                 "-append", spec.cmdline()));
-        for (Path d : spec.disks()) {
-            cmd.addAll(List.of("-drive", "file=" + d + ",format=raw,if=virtio,cache=unsafe"));
+        for (int i = 0; i < spec.disks().size(); i++) {
+            // disks after the data disk receive raw vmcore copies: zero blocks stay holes in the host file
+            cmd.addAll(List.of("-drive", "file=" + spec.disks().get(i) + ",format=raw,if=virtio,cache=unsafe"
+                    + (i > 0 ? ",discard=unmap,detect-zeroes=unmap" : "")));
         }
         cmd.addAll(spec.extraArgs());
         return cmd;

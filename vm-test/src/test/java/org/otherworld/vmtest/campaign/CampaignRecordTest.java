@@ -39,7 +39,7 @@ class CampaignRecordTest {
         ResultsFile f = new ResultsFile(tmp.resolve("results.jsonl"));
         f.append(r);
 
-        // the agent's report turns up later: reclassification names the phase the agent gave up in
+        // the agent's report turns up later: the workload was the faulty process, lost by design
         rep.put("agent_report", Map.of("processes", List.of(Map.of("pid", 166L, "resurrect", false, "reason", "faulty process"))));
         Files.writeString(dir.resolve("report.json"), Json.write(rep));
         Campaign.Options o = new Campaign.Options(tmp, 1, List.of(FaultType.NULL), 3, 1, Duration.ofMinutes(1), 1024, "tcg",
@@ -48,7 +48,8 @@ class CampaignRecordTest {
         c.reclassify(o);
         List<Map<String, Object>> after = f.read();
         assertEquals(1, after.size());
-        assertEquals("extraction", after.get(0).get("phase"));
+        assertEquals("FAULTY_LOST", after.get(0).get("outcome"));
+        assertEquals("faulty process lost by design", after.get(0).get("outcome_label"));
         assertEquals(80L, after.get(0).get("duration_s"));
         c.writeReport(o, f);
         assertTrue(Files.readString(tmp.resolve("report.md")).contains("workload shell-loop (extraction): the agent did not resurrect it: faulty process"));

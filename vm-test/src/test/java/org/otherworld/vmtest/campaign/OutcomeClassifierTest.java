@@ -138,9 +138,13 @@ class OutcomeClassifierTest {
                 Map.of("pid", 1L, "resurrect", false, "reason", "system process (pid 1)"),
                 Map.of("pid", 166L, "resurrect", false, "reason", "faulty process (current on the panicking CPU) without a crash procedure"))));
         Classification c = OutcomeClassifier.classify(r, CRASH);
-        assertEquals("extraction", c.phase());
+        assertEquals(Outcome.FAULTY_LOST, c.outcome());
         assertEquals("workload shell-loop (extraction): the agent did not resurrect it: faulty process (current on the panicking CPU)"
                 + " without a crash procedure", c.cause());
+        r.put("agent_report", Map.of("status", "complete", "processes", List.of(
+                Map.of("pid", 166L, "resurrect", false, "reason", "cannot be rebuilt: a deleted file is mapped"))));
+        assertEquals("extraction", OutcomeClassifier.classify(r, CRASH).phase());
+        assertEquals(Outcome.RESURRECTION_FAILED, OutcomeClassifier.classify(r, CRASH).outcome());
 
         Map<String, Object> failed = new LinkedHashMap<>(Map.of("pid", 166L, "resurrect", true, "reason", "ok"));
         failed.put("error", "cannot write pages-1.img: disk full");
@@ -166,6 +170,54 @@ class OutcomeClassifierTest {
         assertEquals("workload mtworker (extraction): the agent did not resurrect it: cannot be rebuilt: SysV shared memory is not restored",
                 c2.cause());
         assertEquals(2, OutcomeClassifier.workloadFailures(two, CRASH).size());
+    }
+
+    static Map<String, Object> FAULTY_AGENT(long pid) {
+        return Map.of("status", "complete", "processes", List.of(Map.of("pid", pid, "resurrect", false, "reason",
+                "faulty process (current on the panicking CPU) without a crash procedure")));
+    }
+
+    @Test
+    void losingOnlyTheFaultyProcessIsItsOwnClassCountedAsSuccess() {
+        Map<String, Object> jvm = proc("jvm-counter", false, "fail", "no process with pid 175 running java");
+        jvm.put("pid", 175L);
+        Map<String, Object> r = report(ALL, List.of(), List.of(), "fail",
+                List.of(proc("shell-loop", true, "pass", "PASS counter"), jvm));
+        r.put("dirty_data_check", "pass");
+        r.put("agent_report", FAULTY_AGENT(175L));
+        Classification c = OutcomeClassifier.classify(r, CRASH);
+        assertEquals(Outcome.FAULTY_LOST, c.outcome());
+        assertNull(c.phase());
+        assertEquals("faulty process lost by design", c.describe());
+        assertTrue(c.outcome().success());
+        assertTrue(c.outcome().crashKernelBooted());
+        assertTrue(c.cause().startsWith("workload jvm-counter (extraction)"), c.cause());
+
+        // an innocent workload failing its check as well: that decides (data corruption), not the faulty one
+        Map<String, Object> r2 = report(ALL, List.of(), List.of(), "fail",
+                List.of(proc("shell-loop", true, "fail", "FAIL counter went back"), jvm));
+        r2.put("agent_report", FAULTY_AGENT(175L));
+        Classification c2 = OutcomeClassifier.classify(r2, CRASH);
+        assertEquals(Outcome.DATA_CORRUPTION, c2.outcome());
+        assertEquals("workload shell-loop (check): state check failed: FAIL counter went back", c2.cause());
+
+        // an innocent workload not restored: resurrection failed in restore
+        Map<String, Object> sh = proc("shell-loop", false, "fail", "no process with pid 167 running sh");
+        sh.put("pid", 167L);
+        Map<String, Object> r3 = report(ALL, List.of("restore"), List.of("restore exited with code 1"), "fail", List.of(sh, jvm));
+        r3.put("agent_report", Map.of("processes", List.of(Map.of("pid", 167L, "resurrect", true, "reason", "ok"),
+                Map.of("pid", 175L, "resurrect", false, "reason", "faulty process (current on the panicking CPU) without a crash procedure"))));
+        Classification c3 = OutcomeClassifier.classify(r3, CRASH);
+        assertEquals(Outcome.RESURRECTION_FAILED, c3.outcome());
+        assertEquals("restore", c3.phase());
+        assertEquals("restore exited with code 1", c3.cause());
+        assertTrue(!c3.outcome().success());
+
+        // a failed hand-over is a failure even if the only lost workload was the faulty one
+        Map<String, Object> r4 = report(List.of("boot-start", "booted", "crash", "crash-kernel", "agent-start", "agent-exit"),
+                List.of("handover"), List.of("the fresh main kernel did not start after the hand-over"), "fail", List.of(jvm));
+        r4.put("agent_report", FAULTY_AGENT(175L));
+        assertEquals(Outcome.RESURRECTION_FAILED, OutcomeClassifier.classify(r4, CRASH).outcome());
     }
 
     @Test

@@ -69,7 +69,8 @@ class SeedTest {
         assertEquals("r0003-regflip", a.get(3).id());
         assertTrue(a.stream().allMatch(r -> r.seed() >= 0));
         String cmd = Injections.command(a.get(0));
-        assertTrue(cmd.endsWith("echo 'regflip " + a.get(0).seed() + "' > /proc/ow_fault"), cmd);
+        assertTrue(cmd.endsWith("echo \"regflip " + a.get(0).seed() + " 0 $! 30\" > /proc/ow_fault"), cmd);
+        assertTrue(cmd.contains("insmod /opt/ow/kmod/ow_fault.ko; mkdir -p /data/ow-trigger; "), cmd);
         assertTrue(cmd.contains("echo 1 > /proc/sys/kernel/panic_on_oops"), cmd);
         assertTrue(Injections.command(a.get(2)).endsWith("(echo softlockup > /proc/ow_fault &)"));
         assertEquals(types, FaultType.parseList(List.of("regflip,gdb-reg", "softlockup")));
@@ -82,5 +83,40 @@ class SeedTest {
         assertEquals(FaultType.GDB_REG.manifestBound(), gdb.manifestBound());
         assertEquals(null, Injections.of(a.get(0), Path.of("/tmp"), l -> { }).hostAction());
         assertEquals(FaultType.values().length, FaultType.parseList(List.of()).size());
+    }
+
+    /**
+     * The trigger part of a module run's command, run for real in a local shell (with a temporary
+     * directory and file standing in for /data/ow-trigger and /proc/ow_fault): the module is armed with
+     * the pid of a live process that keeps writing the trigger file, and that is not the shell itself.
+     */
+    @Test
+    void triggerProcessIsArmedByPidAndWritesItsFile(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("trigger");
+        Path proc = tmp.resolve("ow_fault");
+        String cmd = Injections.armWithTrigger("null 42", dir.toString(), proc.toString());
+        Process sh = new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
+        assertEquals(0, sh.waitFor());
+        String arm = java.nio.file.Files.readString(proc).strip();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("null 42 0 (\\d+) 30").matcher(arm);
+        assertTrue(m.matches(), arm);
+        long pid = Long.parseLong(m.group(1));
+        assertEquals(String.valueOf(pid), java.nio.file.Files.readString(dir.resolve("pid")).strip());
+        assertNotEquals(sh.pid(), pid);
+        ProcessHandle trigger = ProcessHandle.of(pid).orElseThrow();
+        try {
+            assertTrue(trigger.isAlive());
+            // its writes keep coming: the file is rewritten after we delete it
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            java.nio.file.Files.deleteIfExists(dir.resolve("t"));
+            while (!java.nio.file.Files.exists(dir.resolve("t")) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(java.nio.file.Files.exists(dir.resolve("t")), "the trigger does not write its file");
+            assertTrue(trigger.info().commandLine().orElse("").contains("while :"), trigger.info().toString());
+        } finally {
+            trigger.destroyForcibly();
+            trigger.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 }

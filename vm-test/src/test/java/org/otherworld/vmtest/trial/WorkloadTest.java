@@ -21,6 +21,18 @@ class WorkloadTest {
     }
 
     @Test
+    void checksGetThePidRecordedBeforeTheCrashNotTheFileWrittenThen() {
+        for (Workload w : Workload.demos()) {
+            assertTrue(!w.check().contains(".ow-pid"), w.name() + " reads .ow-pid after the crash: " + w.check());
+        }
+        Workload mt = Workload.demos().get(1);
+        assertEquals("cd /data/work/mtworker && PRE='' && export OW_PID=170 && nsenter -t $OW_PID -i "
+                + "/opt/ow/bin/mtworker check /data/work/mtworker", mt.checkCommand(170, ""));
+        assertEquals("cd /data/work/shell-loop && PRE='it'\\''s' && export OW_PID=7 && /opt/ow/guest/counter-check.sh count $PRE",
+                Workload.demos().get(0).checkCommand(7, "it's"));
+    }
+
+    @Test
     void userWorkloadsLiveOnTheDataDisk() {
         Workload w = Workload.user("db", Path.of("/tmp/db"));
         assertEquals("/data/workloads/db", w.dir());
