@@ -12,9 +12,14 @@ package org.otherworld.agent.images;
  * @param size   file size at crash time (checked by criu restore for REGULAR files)
  * @param mode   st_mode (type and permission bits); 0 if unknown
  * @param socket the socket for {@link FileKind#UNIX_SOCKET}, else null
+ * @param inet   the socket for {@link FileKind#INET_SOCKET}, else null
  */
-public record FileImage(FileKind kind, String path, int flags, long pos, long size, int mode, UnixSocketImage socket) {
+public record FileImage(FileKind kind, String path, int flags, long pos, long size, int mode, UnixSocketImage socket,
+                        InetSocketImage inet) {
     public FileImage {
+        if ((kind == FileKind.INET_SOCKET) != (inet != null)) {
+            throw new IllegalArgumentException("file " + path + ": kind " + kind + " and inet socket do not match");
+        }
         if ((kind == FileKind.UNIX_SOCKET) != (socket != null)) {
             throw new IllegalArgumentException("file " + path + ": kind " + kind + " and socket " + socket
                     + " do not match");
@@ -23,7 +28,17 @@ public record FileImage(FileKind kind, String path, int flags, long pos, long si
 
     /** A file reopened by path (no socket). */
     public FileImage(FileKind kind, String path, int flags, long pos, long size, int mode) {
-        this(kind, path, flags, pos, size, mode, null);
+        this(kind, path, flags, pos, size, mode, null, null);
+    }
+
+    /** A file or unix socket (no inet socket). */
+    public FileImage(FileKind kind, String path, int flags, long pos, long size, int mode, UnixSocketImage socket) {
+        this(kind, path, flags, pos, size, mode, socket, null);
+    }
+
+    /** A TCP or UDP socket with open flags {@code flags}. */
+    public static FileImage inetSocket(InetSocketImage socket, int flags) {
+        return new FileImage(FileKind.INET_SOCKET, socket.procName(), flags, 0, 0, 0, null, socket);
     }
 
     /** A stateless unix socket with open flags {@code flags} (O_RDWR, O_NONBLOCK ...). */

@@ -13,5 +13,7 @@ public enum FileKind {
     /** A character device without special state, e.g. /dev/null, /dev/zero, /dev/urandom. */
     CHAR_DEVICE,
     /** A stateless AF_UNIX socket (FD_TYPES UNIXSK, unix_sk_entry); see {@link UnixSocketImage}. */
-    UNIX_SOCKET
+    UNIX_SOCKET,
+    /** An AF_INET/AF_INET6 TCP or UDP socket (FD_TYPES INETSK, inet_sk_entry); see {@link InetSocketImage}. */
+    INET_SOCKET
 }

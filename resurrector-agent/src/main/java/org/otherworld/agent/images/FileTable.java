@@ -27,12 +27,14 @@ final class FileTable {
     private final Map<String, Integer> byPath = new HashMap<>();
     private final List<FileEntry> entries = new ArrayList<>();
     private final java.util.Set<Long> socketInodes = new java.util.HashSet<>();
+    private final List<InetSocketImage> inetSockets = new ArrayList<>();
 
     /** The id of an open file description. */
     int idOf(FileImage f) {
         Integer id = byIdentity.get(f);
         if (id == null) {
             id = f.kind() == FileKind.UNIX_SOCKET ? addUnixSocket(f.socket(), f.flags())
+                    : f.kind() == FileKind.INET_SOCKET ? addInetSocket(f.inet(), f.flags())
                     : add(f.path(), f.flags(), f.pos(), f.kind() == FileKind.REGULAR ? f.size() : -1, f.mode());
             byIdentity.put(f, id);
         }
@@ -41,7 +43,24 @@ final class FileTable {
 
     /** fdinfo_entry.type for a description. */
     static FdTypes fdType(FileImage f) {
-        return f.kind() == FileKind.UNIX_SOCKET ? FdTypes.UNIXSK : FdTypes.REG;
+        return f.kind() == FileKind.UNIX_SOCKET ? FdTypes.UNIXSK
+                : f.kind() == FileKind.INET_SOCKET ? FdTypes.INETSK : FdTypes.REG;
+    }
+
+    /** An inet_sk_entry ({@link InetSockets}); established TCP sockets also get a tcp-stream image. */
+    private int addInetSocket(InetSocketImage s, int flags) {
+        if (!socketInodes.add(s.ino())) {
+            throw new IllegalArgumentException("two descriptions of socket inode " + s.ino());
+        }
+        int id = entries.size() + 1;
+        entries.add(InetSockets.fileEntry(id, s, flags));
+        inetSockets.add(s);
+        return id;
+    }
+
+    /** The inet sockets added, in order. */
+    List<InetSocketImage> inetSockets() {
+        return inetSockets;
     }
 
     /**

@@ -56,6 +56,11 @@ public final class ImageOutput implements AutoCloseable {
         }
     }
 
+    /** Writes raw bytes right after the last entry, unpadded (queue data in tcp-stream-INO.img). */
+    public void writeRaw(byte[] data) throws IOException {
+        out.write(data);
+    }
+
     private void writeU32(int v) throws IOException {
         out.write(v);
         out.write(v >>> 8);

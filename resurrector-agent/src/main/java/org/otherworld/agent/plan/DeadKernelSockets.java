@@ -16,6 +16,7 @@ public final class DeadKernelSockets implements SocketOracle {
     static final long MAX_SCHEDULE_TIMEOUT = Long.MAX_VALUE;
     private final DeadKernel kernel;
     private long sockDeadBit = -2;
+    private org.otherworld.agent.net.InetSocketReader inetReader;
 
     public DeadKernelSockets(DeadKernel kernel) {
         this.kernel = kernel;
@@ -42,6 +43,20 @@ public final class DeadKernelSockets implements SocketOracle {
         } catch (RuntimeException e) {
             return null; // unreadable: stays an unrestored resource
         }
+    }
+
+    /** The TCP/UDP socket behind {@code f}, read by {@link org.otherworld.agent.net.InetSocketReader}. */
+    @Override
+    public org.otherworld.agent.net.InetSocketRead inet(OpenFile f) {
+        SocketInfo s = f.socket();
+        if (s == null || (s.family() != SocketInfo.AF_INET && s.family() != SocketInfo.AF_INET6) || s.sock() == 0) {
+            return null;
+        }
+        if (inetReader == null) {
+            inetReader = new org.otherworld.agent.net.InetSocketReader(kernel.types(), kernel.kernelMemory(),
+                    page -> kernel.physToDirectMap(kernel.pageToPhys(page)));
+        }
+        return inetReader.read(s.sock(), f.ino());
     }
 
     private boolean gone(KObject peer) {

@@ -101,7 +101,8 @@ public final class ImageMapper {
                 continue;
             }
             var f = d.file();
-            FileImage fi = byStructFile.computeIfAbsent(f.file(), k -> d.socket() != null
+            FileImage fi = byStructFile.computeIfAbsent(f.file(), k -> d.inet() != null
+                    ? FileImage.inetSocket(d.inet(), f.flags()) : d.socket() != null
                     ? FileImage.unixSocket(d.socket(), f.flags())
                     : new FileImage(d.restoreAs(), f.path(), f.flags(), f.pos(), f.size(), f.iMode()));
             fds.add(new FdImage(f.fd(), f.closeOnExec(), fi));

@@ -155,7 +155,8 @@ public final class Planner {
         if (p.files() != null) {
             for (OpenFile f : p.files()) {
                 UnixSocketFacts unix = f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.unix(f) : null;
-                ResourceClassifier.FdDecision d = ResourceClassifier.classify(f, unix);
+                ResourceClassifier.FdDecision d = ResourceClassifier.classify(f, unix,
+                        f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.inet(f) : null);
                 fds.add(d);
                 if (!d.restored()) {
                     unrestored.add(d.unrestored());

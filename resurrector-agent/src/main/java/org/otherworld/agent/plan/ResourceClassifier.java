@@ -5,7 +5,9 @@ import java.util.Set;
 import org.otherworld.agent.files.OpenFile;
 import org.otherworld.agent.files.SocketInfo;
 import org.otherworld.agent.images.FileKind;
+import org.otherworld.agent.images.InetSocketImage;
 import org.otherworld.agent.images.UnixSocketImage;
+import org.otherworld.agent.net.InetSocketRead;
 import org.otherworld.agent.task.Vma;
 import org.otherworld.agent.task.VmaFlags;
 
@@ -45,10 +47,16 @@ public final class ResourceClassifier {
      * @param restoreAs  how the image writer restores it, or null
      * @param unrestored what the report says about it, or null
      * @param socket     for {@link FileKind#UNIX_SOCKET} the socket to write, else null
+     * @param inet       for {@link FileKind#INET_SOCKET} the TCP/UDP socket to write, else null
      */
-    public record FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored, UnixSocketImage socket) {
+    public record FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored, UnixSocketImage socket,
+                             InetSocketImage inet) {
         public FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored) {
-            this(file, restoreAs, unrestored, null);
+            this(file, restoreAs, unrestored, null, null);
+        }
+
+        public FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored, UnixSocketImage socket) {
+            this(file, restoreAs, unrestored, socket, null);
         }
 
         public boolean restored() {
@@ -72,6 +80,16 @@ public final class ResourceClassifier {
      * @param unix for an AF_UNIX socket its kernel state (null if unknown: the socket stays unrestored)
      */
     public static FdDecision classify(OpenFile f, UnixSocketFacts unix) {
+        return classify(f, unix, null);
+    }
+
+    /**
+     * Classifies one open descriptor.
+     *
+     * @param unix for an AF_UNIX socket its kernel state (null if unknown: the socket stays unrestored)
+     * @param inet for a TCP/UDP socket what the dead kernel says about it (null if unknown: unrestored)
+     */
+    public static FdDecision classify(OpenFile f, UnixSocketFacts unix, InetSocketRead inet) {
         String path = f.path() == null ? "?" : f.path();
         String desc = f.description() != null && !f.description().isBlank() ? f.description() : path;
         switch (f.kind()) {
@@ -109,6 +127,12 @@ public final class ResourceClassifier {
                         return new FdDecision(f, FileKind.UNIX_SOCKET, null, unix.image());
                     }
                     return unrestored(f, kind, s.describe(), why);
+                }
+                if (("tcp".equals(kind) || "udp".equals(kind)) && inet != null) {
+                    if (inet.image() != null) {
+                        return new FdDecision(f, FileKind.INET_SOCKET, null, null, inet.image());
+                    }
+                    return unrestored(f, kind, s.describe(), inet.unrestored());
                 }
                 return unrestored(f, kind, s == null ? desc : s.describe(), "sockets are not restored");
             }

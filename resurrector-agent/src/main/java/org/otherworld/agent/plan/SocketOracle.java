@@ -13,4 +13,12 @@ public interface SocketOracle {
 
     /** The facts of the unix socket behind {@code f}, or null if it is not one or cannot be read. */
     UnixSocketFacts unix(OpenFile f);
+
+    /**
+     * The TCP or UDP socket behind {@code f} as it is restored, or why not; null if it is not one or
+     * nothing is known (then it stays an unrestored resource).
+     */
+    default org.otherworld.agent.net.InetSocketRead inet(OpenFile f) {
+        return null;
+    }
 }
