@@ -22,12 +22,13 @@ import java.util.List;
 public final class TcpEchoClient implements Runnable {
     /** Most lines in flight. */
     static final int WINDOW = 25;
-    /** A pause at least this long counts as the outage. */
+    /** A pause at least this long counts as the outage (default). */
     static final long OUTAGE_MS = 10_000;
 
     private final int port;
     private final int after;
     private final long deadlineMs;
+    private final long outageMs;
     private volatile String error;
     private volatile boolean done;
     private volatile long sent, answered, longestPauseMs, sentDuringPause, answeredAfterPause;
@@ -39,9 +40,15 @@ public final class TcpEchoClient implements Runnable {
      * @param deadlineMs give up after this long in total
      */
     public TcpEchoClient(int port, int after, long deadlineMs) {
+        this(port, after, deadlineMs, OUTAGE_MS);
+    }
+
+    /** As above; a pause of at least {@code outageMs} counts as the outage. */
+    public TcpEchoClient(int port, int after, long deadlineMs, long outageMs) {
         this.port = port;
         this.after = after;
         this.deadlineMs = deadlineMs;
+        this.outageMs = outageMs;
     }
 
     @Override
@@ -49,7 +56,7 @@ public final class TcpEchoClient implements Runnable {
         long t0 = System.currentTimeMillis();
         try (Socket s = connect(t0)) {
             s.setTcpNoDelay(true);
-            s.setSoTimeout(1000);
+            s.setSoTimeout(200);
             OutputStream out = s.getOutputStream();
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             long lastAnswer = System.currentTimeMillis();
@@ -63,6 +70,9 @@ public final class TcpEchoClient implements Runnable {
                 }
                 boolean finishing = outageEnd > 0 && answeredAfterPause >= after;
                 if (!finishing && sent - answered < WINDOW && now - lastSend >= 200) {
+                    if (sent == answered) {
+                        lastAnswer = now; // nothing was in flight: a pause is counted from this line on
+                    }
                     out.write(("msg " + next + "\n").getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                     if (now - lastAnswer > 3000) {
@@ -82,6 +92,10 @@ public final class TcpEchoClient implements Runnable {
                     events.add("bye answered after " + sent + " lines");
                     return;
                 }
+                if (sent == answered && !finishing) {
+                    Thread.sleep(Math.max(1, 200 - (now - lastSend)));
+                    continue;
+                }
                 String line;
                 try {
                     line = in.readLine();
@@ -100,7 +114,7 @@ public final class TcpEchoClient implements Runnable {
                 if (pause > longestPauseMs) {
                     longestPauseMs = pause;
                 }
-                if (pause >= OUTAGE_MS && outageEnd < 0) {
+                if (pause >= outageMs && outageEnd < 0) {
                     outageEnd = now;
                     events.add(String.format("outage: no answer for %.1f s, resumed at answer %d", pause / 1000.0, k));
                 }
@@ -110,6 +124,9 @@ public final class TcpEchoClient implements Runnable {
                 answered = k;
                 lastAnswer = now;
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error = "interrupted";
         } catch (IOException | RuntimeException e) {
             error = e.toString();
             events.add("failed: " + e);
