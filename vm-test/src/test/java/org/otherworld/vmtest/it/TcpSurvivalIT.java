@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.otherworld.vmtest.Workspace;
 import org.otherworld.vmtest.trial.Fault;
 import org.otherworld.vmtest.trial.TcpEchoClient;
@@ -27,7 +26,9 @@ class TcpSurvivalIT {
     static final int GUEST_PORT = 7777;
 
     @Test
-    void hostConnectionSurvivesTheGuestsPanic(@TempDir Path tmp) throws Exception {
+    void hostConnectionSurvivesTheGuestsPanic() throws Exception {
+        // kept after the test (console.log, report.json): the evidence when the restore fails
+        Path tmp = Path.of("target", "tcp-survival-" + System.currentTimeMillis()).toAbsolutePath();
         Workspace ws = VmAvailability.workspace();
         int hostPort;
         try (ServerSocket free = new ServerSocket(0)) {
@@ -46,6 +47,14 @@ class TcpSurvivalIT {
                 System.getenv().getOrDefault("OTHERWORLD_ACCEL", "auto"), null, List.of(server), false, sysrq));
         t.join(Duration.ofMinutes(2).toMillis());
         System.out.println("tcp client: " + client.summary());
+        Path console = tmp.resolve("trial/console.log");
+        if (java.nio.file.Files.exists(console)) {
+            for (String l : java.nio.file.Files.readAllLines(console, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                if (l.contains("restore:") || l.contains("criu|") || l.contains("OW-MAIN net")) {
+                    System.out.println("  console| " + l);
+                }
+            }
+        }
         System.out.println("trial: " + report.get("verdict") + " " + report.get("processes") + " " + report.get("notes"));
         assertTrue(client.passed(), client.summary());
         assertEquals("pass", report.get("verdict"), String.valueOf(report));
