@@ -29,8 +29,12 @@ public final class InetSockets {
                 .setSoReuseport(s.reuseport()).build();
         InetSkEntry.Builder e = InetSkEntry.newBuilder().setId(id).setIno((int) s.ino()).setFamily(s.family())
                 .setType(s.type()).setProto(s.proto()).setState(s.state()).setSrcPort(s.srcPort())
-                .setDstPort(s.dstPort()).setFlags(flags).setBacklog(s.backlog()).setFown(NO_OWNER).setOpts(opts)
-                .setShutdown(SkShutdown.forNumber(s.shutdown() & 3));
+                .setDstPort(s.dstPort()).setFlags(flags).setBacklog(s.backlog()).setFown(NO_OWNER).setOpts(opts);
+        if ((s.shutdown() & 3) != 0) {
+            // only when shut down: criu 3.17 calls shutdown(sk_decode_shutdown(NONE) = -1) for a present
+            // NONE and fails with EINVAL ("Can't shutdown socket into -1", measured in a VM trial)
+            e.setShutdown(SkShutdown.forNumber(s.shutdown() & 3));
+        }
         for (int w : s.srcAddr()) {
             e.addSrcAddr(w);
         }

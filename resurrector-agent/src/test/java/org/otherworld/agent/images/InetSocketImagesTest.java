@@ -105,6 +105,7 @@ class InetSocketImagesTest {
         assertEquals(1, est.getState());
         assertTrue(est.getOpts().getReuseaddr());
         assertFalse(est.hasV6Only(), "v6only only for AF_INET6");
+        assertFalse(est.hasShutdown(), "no shutdown field for a socket that is not shut down (criu: shutdown(-1))");
 
         // tcp-stream: common magic, TCP_STREAM magic, entry, then inq bytes, then outq bytes, unpadded
         byte[] raw = Files.readAllBytes(dir.resolve("tcp-stream-1234.img"));
