@@ -34,9 +34,7 @@ class TcpSurvivalIT {
         try (ServerSocket free = new ServerSocket(0)) {
             hostPort = free.getLocalPort();
         }
-        Workload server = new Workload("tcpecho", "/data/work/tcpecho", "exec /opt/ow/bin/tcpecho " + GUEST_PORT
-                + " /data/work/tcpecho", "grep -q connected .ow-out.log", null,
-                "for i in $(seq 110); do test -e done && break; sleep 1; done; cat .ow-out.log; test -e done", null);
+        Workload server = Workload.tcpEcho(GUEST_PORT);
         TcpEchoClient client = new TcpEchoClient(hostPort, 30, Duration.ofMinutes(15).toMillis());
         Thread t = new Thread(client, "tcp-echo-client");
         t.setDaemon(true);
