@@ -8,6 +8,20 @@ say() { echo "OW-MAIN $* uptime=$(ow_uptime)"; }
 say kernel-up
 for m in virtio_pci virtio_blk nfnetlink nf_tables; do modprobe "$m" 2>/dev/null; done
 ip link set lo up
+# networking when the VM has a NIC (QEMU user networking, QemuVm.userNetwork: guest 10.0.2.15, host 10.0.2.2)
+modprobe virtio_net 2>/dev/null
+if [ -e /sys/class/net/eth0 ]; then
+	ip addr add 10.0.2.15/24 dev eth0
+	if [ "$(ow_param ow.boot)" = resurrected ]; then
+		# until the restore no packet from eth0 may reach TCP: it would answer the peers of the connections
+		# still to be restored with RST. Input route lookups from eth0 hit a blackhole table first.
+		ip rule add priority 100 lookup local && ip rule del priority 0
+		ip rule add iif eth0 priority 50 table 50 && ip route add blackhole default table 50
+	fi
+	ip link set eth0 up
+	ip route add default via 10.0.2.2
+	say net-up
+fi
 hostname otherworld-guest
 if ow_wait_dev /dev/vda 100 && mount -t ext4 /dev/vda /data; then
 	say data-mounted
@@ -21,6 +35,10 @@ if [ "$boot" = resurrected ]; then
 	rc=$?
 	sed 's/^/restore: /' /tmp/restore.log
 	say restore-exit code=$rc
+	if ip rule del priority 50 2>/dev/null; then
+		ip route flush table 50
+		say net-open
+	fi
 fi
 if [ "$(ow_param ow.arm)" != no ]; then
 	if /opt/ow/crash-kernel/arm --mode "$(ow_param ow.crashmode || echo resurrect)"; then

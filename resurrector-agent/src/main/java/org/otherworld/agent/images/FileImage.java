@@ -14,10 +14,14 @@ package org.otherworld.agent.images;
  * @param mode   st_mode (type and permission bits); 0 if unknown
  * @param socket the socket for {@link FileKind#UNIX_SOCKET}, else null
  * @param pipe   the pipe for {@link FileKind#PIPE} and {@link FileKind#FIFO}, else null
+ * @param inet   the socket for {@link FileKind#INET_SOCKET}, else null
  */
 public record FileImage(FileKind kind, String path, int flags, long pos, long size, int mode, UnixSocketImage socket,
-                        PipeImage pipe) {
+                        PipeImage pipe, InetSocketImage inet) {
     public FileImage {
+        if ((kind == FileKind.INET_SOCKET) != (inet != null)) {
+            throw new IllegalArgumentException("file " + path + ": kind " + kind + " and inet socket do not match");
+        }
         if ((kind == FileKind.UNIX_SOCKET) != (socket != null)) {
             throw new IllegalArgumentException("file " + path + ": kind " + kind + " and socket " + socket
                     + " do not match");
@@ -30,17 +34,22 @@ public record FileImage(FileKind kind, String path, int flags, long pos, long si
 
     /** A file reopened by path (no socket). */
     public FileImage(FileKind kind, String path, int flags, long pos, long size, int mode) {
-        this(kind, path, flags, pos, size, mode, null, null);
+        this(kind, path, flags, pos, size, mode, null, null, null);
+    }
+
+    /** A TCP or UDP socket with open flags {@code flags}. */
+    public static FileImage inetSocket(InetSocketImage socket, int flags) {
+        return new FileImage(FileKind.INET_SOCKET, socket.procName(), flags, 0, 0, 0, null, null, socket);
     }
 
     /** A unix socket with open flags {@code flags} (O_RDWR, O_NONBLOCK ...). */
     public static FileImage unixSocket(UnixSocketImage socket, int flags) {
-        return new FileImage(FileKind.UNIX_SOCKET, socket.procName(), flags, 0, 0, 0, socket, null);
+        return new FileImage(FileKind.UNIX_SOCKET, socket.procName(), flags, 0, 0, 0, socket, null, null);
     }
 
     /** One end of an anonymous pipe with open flags {@code flags} (O_RDONLY or O_WRONLY, O_NONBLOCK ...). */
     public static FileImage pipe(PipeImage pipe, int flags) {
-        return new FileImage(FileKind.PIPE, "pipe:[" + pipe.pipeId() + "]", flags, 0, 0, 0, null, pipe);
+        return new FileImage(FileKind.PIPE, "pipe:[" + pipe.pipeId() + "]", flags, 0, 0, 0, null, pipe, null);
     }
 
     /** An open FIFO at absolute {@code path} with open flags {@code flags} and st_mode {@code mode}. */
@@ -48,6 +57,6 @@ public record FileImage(FileKind kind, String path, int flags, long pos, long si
         if (path == null || !path.startsWith("/")) {
             throw new IllegalArgumentException("FIFO " + pipe.pipeId() + ": path must be absolute: " + path);
         }
-        return new FileImage(FileKind.FIFO, path, flags, 0, 0, mode, null, pipe);
+        return new FileImage(FileKind.FIFO, path, flags, 0, 0, mode, null, pipe, null);
     }
 }

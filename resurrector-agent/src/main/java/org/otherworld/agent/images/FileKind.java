@@ -17,5 +17,7 @@ public enum FileKind {
     /** One end of an anonymous pipe (FD_TYPES PIPE, pipe_entry); see {@link PipeImage}. */
     PIPE,
     /** An open FIFO (FD_TYPES FIFO, fifo_entry plus a reg_file_entry with its path); see {@link PipeImage}. */
-    FIFO
+    FIFO,
+    /** An AF_INET/AF_INET6 TCP or UDP socket (FD_TYPES INETSK, inet_sk_entry); see {@link InetSocketImage}. */
+    INET_SOCKET
 }

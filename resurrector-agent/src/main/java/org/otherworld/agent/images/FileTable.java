@@ -34,6 +34,7 @@ final class FileTable {
     private final Map<Long, PipeImage> pipes = new java.util.LinkedHashMap<>(), fifos = new java.util.LinkedHashMap<>();
     /** O_DIRECT (packet mode of a pipe; criu refuses it, the classifier never restores it). */
     static final int O_DIRECT = 040000;
+    private final List<InetSocketImage> inetSockets = new ArrayList<>();
 
     /** The id of an open file description. */
     int idOf(FileImage f) {
@@ -41,6 +42,7 @@ final class FileTable {
         if (id == null) {
             id = switch (f.kind()) {
                 case UNIX_SOCKET -> addUnixSocket(f.socket(), f.flags());
+                case INET_SOCKET -> addInetSocket(f.inet(), f.flags());
                 case PIPE -> addPipe(f.pipe(), f.flags());
                 case FIFO -> addFifo(f);
                 default -> add(f.path(), f.flags(), f.pos(), f.kind() == FileKind.REGULAR ? f.size() : -1, f.mode());
@@ -54,10 +56,32 @@ final class FileTable {
     static FdTypes fdType(FileImage f) {
         return switch (f.kind()) {
             case UNIX_SOCKET -> FdTypes.UNIXSK;
+            case INET_SOCKET -> FdTypes.INETSK;
             case PIPE -> FdTypes.PIPE;
             case FIFO -> FdTypes.FIFO;
             default -> FdTypes.REG;
         };
+    }
+
+    /**
+     * An inet_sk_entry ({@link InetSockets}); established TCP sockets also get a tcp-stream image. Like a
+     * unix socket, a socket held by several processes (or fds) is one description.
+     */
+    private int addInetSocket(InetSocketImage s, int flags) {
+        Integer known = socketIds.get(s.ino());
+        if (known != null) {
+            return known;
+        }
+        int id = entries.size() + 1;
+        entries.add(InetSockets.fileEntry(id, s, flags));
+        inetSockets.add(s);
+        socketIds.put(s.ino(), id);
+        return id;
+    }
+
+    /** The inet sockets added, in order. */
+    List<InetSocketImage> inetSockets() {
+        return inetSockets;
     }
 
     /**

@@ -56,7 +56,7 @@ public final class ImageOutput implements AutoCloseable {
         }
     }
 
-    /** Appends raw bytes without padding (the data after a pipe_data_entry or sk_packet_entry). */
+    /** Appends raw bytes without padding (the data after a pipe_data_entry or sk_packet_entry, queue data in tcp-stream-INO.img). */
     public void writeRaw(byte[] data) throws IOException {
         out.write(data);
     }

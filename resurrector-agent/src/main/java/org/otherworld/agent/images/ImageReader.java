@@ -69,6 +69,7 @@ public final class ImageReader {
         Map<Integer, UnixSkEntry> sockets = new HashMap<>();
         Map<Integer, FileImage> pipeEnds = new HashMap<>();
         List<FileEntry> pipeEntries = new ArrayList<>();
+        Map<Integer, org.otherworld.agent.images.proto.InetSkEntry> inet = new HashMap<>();
         try (ImageInput in = ImageInput.open(dir.resolve(ImageFormat.files()), ImageFormat.FILES_MAGIC)) {
             for (FileEntry f : in.all(FileEntry.parser(), MAX_ENTRIES)) {
                 if (f.getType() == FdTypes.REG && f.hasReg()) {
@@ -77,6 +78,8 @@ public final class ImageReader {
                     sockets.put(f.getId(), f.getUsk());
                 } else if ((f.getType() == FdTypes.PIPE && f.hasPipe()) || (f.getType() == FdTypes.FIFO && f.hasFifo())) {
                     pipeEntries.add(f);
+                } else if (f.getType() == FdTypes.INETSK && f.hasIsk()) {
+                    inet.put(f.getId(), f.getIsk());
                 }
             }
         }
@@ -103,7 +106,7 @@ public final class ImageReader {
         }
         List<ProcessImage> out = new ArrayList<>();
         for (PstreeEntry pe : tree) {
-            out.add(process(dir, pe, files, sockets, pipeEnds));
+            out.add(process(dir, pe, files, sockets, pipeEnds, inet));
         }
         IpcNamespaceImage ipc = null;
         if (!tree.isEmpty()) {
@@ -156,8 +159,8 @@ public final class ImageReader {
     }
 
     private ProcessImage process(Path dir, PstreeEntry pe, Map<Integer, RegFileEntry> files,
-                                 Map<Integer, UnixSkEntry> sockets, Map<Integer, FileImage> pipeEnds)
-            throws IOException {
+                                 Map<Integer, UnixSkEntry> sockets, Map<Integer, FileImage> pipeEnds,
+                                 Map<Integer, org.otherworld.agent.images.proto.InetSkEntry> inet) throws IOException {
         int pid = pe.getPid();
         if (pe.getThreadsCount() == 0 || pe.getThreads(0) != pid) {
             throw new ImageFormatException("pstree.img: process " + pid + " does not list itself as first thread");
@@ -190,7 +193,18 @@ public final class ImageReader {
         try (ImageInput in = ImageInput.open(dir.resolve(fdName), ImageFormat.FDINFO_MAGIC)) {
             for (FdinfoEntry e : in.all(FdinfoEntry.parser(), MAX_ENTRIES)) {
                 FileImage f;
-                if (e.getType() == FdTypes.UNIXSK) {
+                if (e.getType() == FdTypes.INETSK) {
+                    var isk = inet.get(e.getId());
+                    if (isk == null) {
+                        throw new ImageFormatException(fdName + " fd " + e.getFd() + ": refers to inet socket id "
+                                + e.getId() + " missing from files.img");
+                    }
+                    f = descriptions.get(e.getId());
+                    if (f == null) {
+                        f = InetSockets.toImage(isk, dir);
+                        descriptions.put(e.getId(), f);
+                    }
+                } else if (e.getType() == FdTypes.UNIXSK) {
                     UnixSkEntry u = sockets.get(e.getId());
                     if (u == null) {
                         throw new ImageFormatException(fdName + " fd " + e.getFd() + ": refers to unix socket id "

@@ -187,6 +187,11 @@ public final class ImageWriter {
                 }
             });
         }
+        for (InetSocketImage s : files.inetSockets()) {
+            if (s.established()) {
+                names.add(InetSockets.writeStream(dir, s));
+            }
+        }
         write(dir, ImageFormat.pstree(), ImageFormat.PSTREE_MAGIC, names, o -> {
             for (ProcessImage p : processes) {
                 int ppid = p == processes.get(0) ? 0 : p.ppid(); // CRIU: the root's parent is outside the tree

@@ -23,6 +23,7 @@ public final class DeadKernelSockets implements SocketOracle {
     private long sockDeadBit = -2;
     /** pipe_inode_info address -&gt; what was read from it (every end of a pipe gets the same result). */
     private final java.util.Map<Long, PipeFacts> pipes = new java.util.HashMap<>();
+    private org.otherworld.agent.net.InetSocketReader inetReader;
 
     public DeadKernelSockets(DeadKernel kernel) {
         this.kernel = kernel;
@@ -142,6 +143,20 @@ public final class DeadKernelSockets implements SocketOracle {
         } catch (RuntimeException e) {
             return null;
         }
+    }
+
+    /** The TCP/UDP socket behind {@code f}, read by {@link org.otherworld.agent.net.InetSocketReader}. */
+    @Override
+    public org.otherworld.agent.net.InetSocketRead inet(OpenFile f) {
+        SocketInfo s = f.socket();
+        if (s == null || (s.family() != SocketInfo.AF_INET && s.family() != SocketInfo.AF_INET6) || s.sock() == 0) {
+            return null;
+        }
+        if (inetReader == null) {
+            inetReader = new org.otherworld.agent.net.InetSocketReader(kernel.types(), kernel.kernelMemory(),
+                    page -> kernel.physToDirectMap(kernel.pageToPhys(page)));
+        }
+        return inetReader.read(s.sock(), f.ino());
     }
 
     private boolean gone(KObject peer) {

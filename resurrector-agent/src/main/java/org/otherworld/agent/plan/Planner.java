@@ -163,8 +163,8 @@ public final class Planner {
                 UnixSocketFacts unix = f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.unix(f) : null;
                 PipeFacts pipe = f.kind() == org.otherworld.agent.files.FileKind.PIPE
                         || f.kind() == org.otherworld.agent.files.FileKind.FIFO ? sockets.pipe(f) : null;
-                ResourceClassifier.FdDecision d = UnixPeers.apply(ResourceClassifier.classify(f, unix, pipe),
-                        orphanedSockets);
+                ResourceClassifier.FdDecision d = UnixPeers.apply(ResourceClassifier.classify(f, unix, pipe,
+                        f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.inet(f) : null), orphanedSockets);
                 fds.add(d);
                 if (!d.restored()) {
                     unrestored.add(d.unrestored());

@@ -5,8 +5,10 @@ import java.util.Set;
 import org.otherworld.agent.files.OpenFile;
 import org.otherworld.agent.files.SocketInfo;
 import org.otherworld.agent.images.FileKind;
+import org.otherworld.agent.images.InetSocketImage;
 import org.otherworld.agent.images.PipeImage;
 import org.otherworld.agent.images.UnixSocketImage;
+import org.otherworld.agent.net.InetSocketRead;
 import org.otherworld.agent.task.Vma;
 import org.otherworld.agent.task.VmaFlags;
 
@@ -48,21 +50,26 @@ public final class ResourceClassifier {
      * @param restoreAs  how the image writer restores it, or null
      * @param unrestored what the report says about it, or null
      * @param socket     for {@link FileKind#UNIX_SOCKET} the socket to write, else null
+     * @param pipe       for {@link FileKind#PIPE} and {@link FileKind#FIFO} the pipe to write, else null
+     * @param inet       for {@link FileKind#INET_SOCKET} the TCP/UDP socket to write, else null
      */
     public record FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored, UnixSocketImage socket,
-                             PipeImage pipe) {
+                             PipeImage pipe, InetSocketImage inet) {
         public FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored) {
-            this(file, restoreAs, unrestored, null, null);
+            this(file, restoreAs, unrestored, null, null, null);
         }
 
         public FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored, UnixSocketImage socket) {
-            this(file, restoreAs, unrestored, socket, null);
+            this(file, restoreAs, unrestored, socket, null, null);
         }
 
         /** The image of a restored descriptor (shared by the dups of one struct file within a process). */
         public org.otherworld.agent.images.FileImage image() {
             if (socket != null) {
                 return org.otherworld.agent.images.FileImage.unixSocket(socket, file.flags());
+            }
+            if (inet != null) {
+                return org.otherworld.agent.images.FileImage.inetSocket(inet, file.flags());
             }
             if (restoreAs == FileKind.PIPE) {
                 return org.otherworld.agent.images.FileImage.pipe(pipe, file.flags());
@@ -95,7 +102,7 @@ public final class ResourceClassifier {
      * @param unix for an AF_UNIX socket its kernel state (null if unknown: the socket stays unrestored)
      */
     public static FdDecision classify(OpenFile f, UnixSocketFacts unix) {
-        return classify(f, unix, null);
+        return classify(f, unix, null, null);
     }
 
     /**
@@ -103,8 +110,9 @@ public final class ResourceClassifier {
      *
      * @param unix for an AF_UNIX socket its kernel state (null if unknown: the socket stays unrestored)
      * @param pipe for a pipe or FIFO its kernel state (null if unknown: it stays unrestored)
+     * @param inet for a TCP/UDP socket what the dead kernel says about it (null if unknown: unrestored)
      */
-    public static FdDecision classify(OpenFile f, UnixSocketFacts unix, PipeFacts pipe) {
+    public static FdDecision classify(OpenFile f, UnixSocketFacts unix, PipeFacts pipe, InetSocketRead inet) {
         String path = f.path() == null ? "?" : f.path();
         String desc = f.description() != null && !f.description().isBlank() ? f.description() : path;
         switch (f.kind()) {
@@ -143,6 +151,12 @@ public final class ResourceClassifier {
                     }
                     return unrestored(f, kind, s.describe(), why);
                 }
+                if (("tcp".equals(kind) || "udp".equals(kind)) && inet != null) {
+                    if (inet.image() != null) {
+                        return new FdDecision(f, FileKind.INET_SOCKET, null, null, null, inet.image());
+                    }
+                    return unrestored(f, kind, s.describe(), inet.unrestored());
+                }
                 return unrestored(f, kind, s == null ? desc : s.describe(), "sockets are not restored");
             }
             case PIPE -> {
@@ -152,7 +166,7 @@ public final class ResourceClassifier {
                 if (pipe.unrestorable() != null) {
                     return unrestored(f, "pipe", desc, pipe.unrestorable());
                 }
-                return new FdDecision(f, FileKind.PIPE, null, null, pipe.image());
+                return new FdDecision(f, FileKind.PIPE, null, null, pipe.image(), null);
             }
             case FIFO -> {
                 if (path.endsWith(DELETED) || !path.startsWith("/")) {
@@ -167,7 +181,7 @@ public final class ResourceClassifier {
                 if (pipe.unrestorable() != null) {
                     return unrestored(f, "fifo", desc, pipe.unrestorable());
                 }
-                return new FdDecision(f, FileKind.FIFO, null, null, pipe.image());
+                return new FdDecision(f, FileKind.FIFO, null, null, pipe.image(), null);
             }
             case EVENTFD, EPOLL, TIMERFD, SIGNALFD, INOTIFY -> {
                 String kind = f.kind().name().toLowerCase();

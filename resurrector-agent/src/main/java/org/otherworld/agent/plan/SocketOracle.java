@@ -21,4 +21,12 @@ public interface SocketOracle {
     default PipeFacts pipe(OpenFile f) {
         return null;
     }
+
+    /**
+     * The TCP or UDP socket behind {@code f} as it is restored, or why not; null if it is not one or
+     * nothing is known (then it stays an unrestored resource).
+     */
+    default org.otherworld.agent.net.InetSocketRead inet(OpenFile f) {
+        return null;
+    }
 }

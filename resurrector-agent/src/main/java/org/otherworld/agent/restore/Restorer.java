@@ -26,7 +26,8 @@ import org.otherworld.agent.plan.SetManifest;
  * <p>criu is run as {@code criu restore -D SET -d -o criu-restore.log -v4 [--shell-job]}: {@code -d}
  * (--restore-detached) lets criu exit once the tree runs, the tree being adopted by init; original pids
  * are criu's default (clone3 set_tid); {@code --shell-job} only when a session or process-group leader
- * is outside the set (criu otherwise refuses it).
+ * is outside the set (criu otherwise refuses it); {@code --tcp-established} when the set holds an
+ * established TCP connection (a {@code tcp-stream-*.img}).
  */
 public final class Restorer {
     /** criu's log file inside each set. */
@@ -145,7 +146,19 @@ public final class Restorer {
         if (s.shellJob()) {
             cmd.add("--shell-job");
         }
+        if (hasTcpStreams(s.dir())) {
+            cmd.add("--tcp-established"); // criu refuses "Connected TCP socket in image" without it
+        }
         return cmd;
+    }
+
+    /** Whether the set holds an established TCP connection (a tcp-stream-INO.img, see InetSockets). */
+    static boolean hasTcpStreams(Path dir) {
+        try (var s = java.nio.file.Files.newDirectoryStream(dir, "tcp-stream-*.img")) {
+            return s.iterator().hasNext();
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private Map<String, Object> restoreOne(ImageSetEntry s) {

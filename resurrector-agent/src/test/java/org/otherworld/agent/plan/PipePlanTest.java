@@ -108,14 +108,14 @@ class PipePlanTest {
     @Test
     void fifosNeedAPersistentPathAndTheirRing() {
         PipeFacts f = new PipeFacts(new PipeImage(99, 4096, new byte[] {1, 2, 3}), 1, 1, null);
-        var ok = ResourceClassifier.classify(fifo(4, "/data/ctl.fifo", "ext4"), null, f);
+        var ok = ResourceClassifier.classify(fifo(4, "/data/ctl.fifo", "ext4"), null, f, null);
         assertTrue(ok.restored());
         assertEquals(org.otherworld.agent.images.FileKind.FIFO, ok.image().kind());
         assertEquals("/data/ctl.fifo", ok.image().path());
         assertEquals(OpenFile.S_IFIFO | 0644, ok.image().mode());
-        var tmp = ResourceClassifier.classify(fifo(4, "/tmp/ctl.fifo", "tmpfs"), null, f);
+        var tmp = ResourceClassifier.classify(fifo(4, "/tmp/ctl.fifo", "tmpfs"), null, f, null);
         assertEquals("FIFOs on tmpfs do not survive the crash", tmp.unrestored().reason());
-        var gone = ResourceClassifier.classify(fifo(4, "/data/ctl.fifo (deleted)", "ext4"), null, f);
+        var gone = ResourceClassifier.classify(fifo(4, "/data/ctl.fifo (deleted)", "ext4"), null, f, null);
         assertEquals("fifo", gone.unrestored().kind());
         assertTrue(gone.unrestored().reason().contains("deleted"));
     }

@@ -58,6 +58,17 @@ class RestorerTest {
     }
 
     @Test
+    void setWithAnEstablishedTcpConnectionGetsTcpEstablished() throws Exception {
+        Path images = tmp.resolve("img");
+        Path s = set(images, 100, 1, 1, false, 100, false);
+        Restorer r = new Restorer(new Restorer.Options(images, tmp.resolve("st"), "criu", "kill",
+                Duration.ofSeconds(5), tmp.resolve("lp")), x -> { });
+        assertFalse(r.criuCommand(ImageSetEntry.read(s)).contains("--tcp-established"));
+        Files.writeString(s.resolve("tcp-stream-1a2b.img"), "");
+        assertTrue(r.criuCommand(ImageSetEntry.read(s)).contains("--tcp-established"));
+    }
+
+    @Test
     void ordersParentsFirstThenByStartTime() throws Exception {
         Path images = tmp.resolve("img");
         set(images, 300, 200, 5, true, 300, false); // its parent 200 is in set 200, although it started earlier

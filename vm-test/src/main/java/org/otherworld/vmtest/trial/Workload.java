@@ -131,6 +131,17 @@ public record Workload(String name, String dir, String command, String ready, St
         return all;
     }
 
+    /**
+     * The TCP survival workload: {@code tcpecho} serving one connection on {@code port} (a host
+     * {@link TcpEchoClient} connects through the VM's forwarded port); its check waits (up to 110 s)
+     * until the client has said {@code bye}, i.e. until every line was answered after the resurrection.
+     */
+    public static Workload tcpEcho(int port) {
+        return new Workload("tcpecho", "/data/work/tcpecho", "exec /opt/ow/bin/tcpecho " + port + " /data/work/tcpecho",
+                "grep -q connected .ow-out.log", null,
+                "for i in $(seq 110); do test -e done && break; sleep 1; done; cat .ow-out.log; test -e done", null);
+    }
+
     /** A user workload: HOSTDIR copied to /data/workloads/NAME, its ./start run there, its ./check after. */
     public static Workload user(String name, Path hostDir) {
         if (!name.matches("[A-Za-z0-9_.-]+")) {

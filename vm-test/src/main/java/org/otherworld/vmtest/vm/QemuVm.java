@@ -37,6 +37,16 @@ public final class QemuVm implements AutoCloseable {
         return cmd;
     }
 
+    /**
+     * Extra QEMU arguments (for {@link VmSpec#extraArgs()}) that give the guest a virtio NIC on QEMU's
+     * user-mode network (slirp: the guest is 10.0.2.15, the host 10.0.2.2) with host TCP port
+     * {@code hostPort} on 127.0.0.1 forwarded to guest port {@code guestPort}. They follow the default
+     * {@code -nic none}, which only disables the default NIC. The guest's main-init brings eth0 up.
+     */
+    public static List<String> userNetwork(int hostPort, int guestPort) {
+        return List.of("-nic", "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:" + hostPort + "-:" + guestPort);
+    }
+
     public static QemuVm start(VmSpec spec, Accelerator accel, Path consoleLog, Consumer<String> progress) {
         ProcessBuilder pb = new ProcessBuilder(commandLine(spec, accel));
         pb.redirectErrorStream(true);
