@@ -67,6 +67,7 @@ public final class Main implements Runnable {
             if (!noDemos) {
                 all.addAll(Workload.demos());
                 all.addAll(Workload.sdkDemos());
+                all.addAll(Workload.channelDemos());
             }
             for (String w : workloads) {
                 int eq = w.indexOf('=');
@@ -190,6 +191,7 @@ public final class Main implements Runnable {
             }
             List<Workload> known = new ArrayList<>(Workload.demos());
             known.addAll(Workload.sdkDemos());
+            known.addAll(Workload.channelDemos());
             List<Workload> out = new ArrayList<>();
             for (String n : names) {
                 out.add(known.stream().filter(w -> w.name().equals(n.strip())).findFirst().orElseThrow(() ->

@@ -97,6 +97,24 @@ public record Workload(String name, String dir, String command, String ready, St
     }
 
     /**
+     * Pipes and sockets with data in flight (issue 10), part of the default trial: {@code pipeline}
+     * (producer | consumer over an anonymous pipe the producer keeps full, every byte of the sequence
+     * checked) and {@code unixpair} (a Unix stream socket server and client with 32 requests
+     * outstanding, every answer checked); both from demo-apps/src/main/c. Their checks pass when no byte
+     * or answer was lost, duplicated or reordered and the conversation still advances.
+     */
+    public static List<Workload> channelDemos() {
+        return List.of(
+                new Workload("pipeline", "/data/work/pipeline",
+                        "/opt/ow/bin/pipeline produce | /opt/ow/bin/pipeline consume /data/work/pipeline",
+                        "test -s progress", null, "/opt/ow/bin/pipeline check /data/work/pipeline", null),
+                new Workload("unixpair", "/data/work/unixpair",
+                        "/opt/ow/bin/unixpair server /data/work/unixpair/srv.sock & "
+                                + "/opt/ow/bin/unixpair client /data/work/unixpair/srv.sock /data/work/unixpair",
+                        "test -s progress", null, "/opt/ow/bin/unixpair check /data/work/unixpair", null));
+    }
+
+    /**
      * FPU state of threads running at the crash (kernel patch 0001): {@code fpuspin} (demo-apps/src/main/c)
      * runs one thread per guest CPU, each spinning without system calls with a pattern of its own in
      * all vector registers (ymm0-15, or xmm0-15 without AVX2) that it checks every iteration against an
@@ -110,7 +128,7 @@ public record Workload(String name, String dir, String command, String ready, St
                 "test -s progress", "cat progress", "/opt/ow/bin/fpuspin check /data/work/fpu \"$PRE\"", null);
     }
 
-    /** Built-in workloads by name (demos, SDK demos, fpu), for {@code --workload NAME}; null if unknown. */
+    /** Built-in workloads by name (demos, SDK demos, pipes and sockets, fpu), for {@code --workload NAME}; null if unknown. */
     public static Workload builtin(String name) {
         for (Workload w : builtins()) {
             if (w.name().equals(name)) {
@@ -127,6 +145,7 @@ public record Workload(String name, String dir, String command, String ready, St
     private static List<Workload> builtins() {
         List<Workload> all = new java.util.ArrayList<>(demos());
         all.addAll(sdkDemos());
+        all.addAll(channelDemos());
         all.add(fpu());
         return all;
     }

@@ -26,6 +26,7 @@ class TrialIT {
         Workspace ws = VmAvailability.workspace();
         List<Workload> workloads = new java.util.ArrayList<>(Workload.demos());
         workloads.addAll(Workload.sdkDemos());
+        workloads.addAll(Workload.channelDemos());
         Map<String, Object> report = null;
         for (int attempt = 1; attempt <= 2; attempt++) {
             Path out = tmp.resolve("trial-" + attempt);
