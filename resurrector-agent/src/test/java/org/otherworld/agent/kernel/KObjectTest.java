@@ -1,5 +1,6 @@
 package org.otherworld.agent.kernel;
 
+import org.otherworld.agent.testing.ByteMemory;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -17,12 +18,12 @@ class KObjectTest {
     static final long BIG = 0x12_3456_789aL; // 40 bits
 
     private final KernelTypes types = MiniKernel.types();
-    private FakeMemory mem;
+    private ByteMemory mem;
     private KObject task;
 
     @BeforeEach
     void setUp() {
-        mem = new FakeMemory(BASE, 0x1000);
+        mem = new ByteMemory(BASE, 0x1000);
         int flags = 5 | (29 << 3) | (1 << 31); // lo=5, sv=-3 (0b11101), hi=1
         long word = 1L | (0L << 1) | ((long) (-7 & 31) << 2) | (BIG << 11); // bits from 192
         mem.u64(TASK, -1L).u32(TASK + 8, -5).u16(TASK + 12, 0xbeef).u8(TASK + 14, 0xf0)
@@ -64,7 +65,7 @@ class KObjectTest {
         assertEquals(0, task.read("in_iowait"));
         assertEquals(-7, task.read("nice"));
         assertEquals(BIG, task.read("big"));
-        FakeMemory m2 = new FakeMemory(BASE, 64);
+        ByteMemory m2 = new ByteMemory(BASE, 64);
         m2.u32(BASE + 4, 0b10110 << 3 | 0b111);
         assertEquals(0b10110, types.object(m2, "old_style", BASE).read("v"));
     }

@@ -1,5 +1,6 @@
 package org.otherworld.agent.kernel;
 
+import org.otherworld.agent.testing.ByteMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,12 +19,12 @@ class ListWalkerTest {
     static final long PID_LINK_OFF = 168;
 
     private final KernelTypes types = MiniKernel.types();
-    private FakeMemory mem;
+    private ByteMemory mem;
     private ListWalker walker;
 
     @BeforeEach
     void setUp() {
-        mem = new FakeMemory(BASE, 0x1000);
+        mem = new ByteMemory(BASE, 0x1000);
         walker = new ListWalker(types, mem);
         // circular list HEAD -> t0 -> t1 -> t2 -> HEAD
         long[] nodes = {HEAD, TASKS[0] + TASKS_OFF, TASKS[1] + TASKS_OFF, TASKS[2] + TASKS_OFF};
