@@ -376,7 +376,10 @@ public final class Resurrector {
     private long flush(DeadKernel kernel, Map<String, Object> flush, List<ProcessPlan> processes) {
         DirtyPages dp = new DirtyPages(FilesContext.of(kernel));
         DirtyPages.Result scan = dp.scan();
-        DirtyPageWriter w = new DirtyPageWriter(o.flushRoot(), dp::read, true);
+        PageCache cache = dp.pageCache();
+        DirtyPageWriter w = new DirtyPageWriter(o.flushRoot(), dp::read, true).cachedPages(
+                f -> cache.allPages(f.inode(), false).stream()
+                        .map(pg -> new DirtyPages.DirtyPage(pg.index(), pg.phys(), pg.bytes())).toList());
         DirtyPageWriter.Result r = w.write(scan.files());
         reconcileOpenFiles(dp, w, scan, r, processes, flush);
         flush.put("dirty_files", (long) scan.files().size());
@@ -390,6 +393,8 @@ public final class Resurrector {
             e.put("path", f.path());
             e.put("size", f.size());
             e.put("pages", (long) f.pages());
+            e.put("disk_size", f.diskSize());
+            e.put("uncached_bytes", f.uncachedBytes());
             e.put("error", f.error());
             files.add(e);
         }
@@ -423,10 +428,7 @@ public final class Resurrector {
                 }
             }
         }
-        PageCache cache = dp.pageCache();
-        List<FileSizeReconciler.Outcome> out = new FileSizeReconciler(o.flushRoot(), w).reconcile(open, done,
-                c -> cache.allPages(c.inode(), false).stream()
-                        .map(pg -> new DirtyPages.DirtyPage(pg.index(), pg.phys(), pg.bytes())).toList());
+        List<FileSizeReconciler.Outcome> out = new FileSizeReconciler(o.flushRoot(), w).reconcile(open, done);
         flush.put("size_reconciled", out.stream().map(FileSizeReconciler.Outcome::json).toList());
         for (FileSizeReconciler.Outcome x : out) {
             log.accept(String.format("flush: %s: size on disk %d, dead kernel %d: %d cached pages written%s%s",

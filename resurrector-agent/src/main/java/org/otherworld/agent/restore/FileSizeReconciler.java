@@ -4,15 +4,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import org.otherworld.agent.files.DirtyPages.DirtyFile;
-import org.otherworld.agent.files.DirtyPages.DirtyPage;
 
 /**
  * Makes the regular files that resurrected processes hold open agree with the dead kernel's view of them,
@@ -23,8 +20,8 @@ import org.otherworld.agent.files.DirtyPages.DirtyPage;
  * committed; after journal recovery the disk holds the old size. criu restore compares each open file's
  * size with the image and refuses the process ("File ... has bad size 0 (expect 135)"), and the application
  * would read the old contents anyway. For every such file whose size on disk differs from the dead
- * kernel's {@code i_size}, all its cached pages within {@code i_size} (they are what the application last
- * saw) are written and the size is set to {@code i_size}. Bytes in neither the cache nor the old file read
+ * kernel's {@code i_size}, its cached pages from the on-disk end up to {@code i_size} (what the application
+ * last saw) are written and the size is set to {@code i_size}. Bytes in neither the cache nor the old file read
  * as zeros: the outcome counts them so the report can say so. Files written by the dirty write-back are
  * skipped (already exact); files of equal size are not touched.
  */
@@ -66,7 +63,7 @@ public final class FileSizeReconciler {
 
     /**
      * @param targetRoot where dead-kernel paths are rooted here
-     * @param writer     the writer that writes pages (its page reader must accept every page passed here)
+     * @param writer     the writer that writes pages, with its {@link DirtyPageWriter#cachedPages} source
      */
     public FileSizeReconciler(Path targetRoot, DirtyPageWriter writer) {
         this.targetRoot = targetRoot;
@@ -74,13 +71,12 @@ public final class FileSizeReconciler {
     }
 
     /**
-     * Reconciles every candidate whose on-disk size differs (each inode once).
+     * Reconciles every candidate whose on-disk size differs (each inode once): the writer writes the clean
+     * cached pages from the on-disk end onwards ({@link DirtyPageWriter#cachedPages}) and sets the size.
      *
-     * @param written     inodes the dirty write-back already wrote (skipped)
-     * @param cachedPages all resident page-cache pages of a candidate's inode (any order)
+     * @param written inodes the dirty write-back already wrote (it completed their tails itself)
      */
-    public List<Outcome> reconcile(List<Candidate> candidates, Set<Long> written,
-                                   Function<Candidate, List<DirtyPage>> cachedPages) {
+    public List<Outcome> reconcile(List<Candidate> candidates, Set<Long> written) {
         List<Outcome> out = new ArrayList<>();
         Set<Long> seen = new HashSet<>(written);
         for (Candidate c : candidates) {
@@ -88,50 +84,18 @@ public final class FileSizeReconciler {
                 continue;
             }
             Path target = targetRoot.resolve(c.path().substring(1)).normalize();
-            long disk;
             try {
-                disk = Files.exists(target) ? Files.size(target) : -1;
+                if (Files.exists(target) && Files.size(target) == c.size()) {
+                    continue;
+                }
             } catch (IOException e) {
                 out.add(new Outcome(c.path(), -1, c.size(), 0, 0, "cannot stat " + target + ": " + e.getMessage()));
                 continue;
             }
-            if (disk == c.size()) {
-                continue;
-            }
-            List<DirtyPage> pages;
-            try {
-                pages = cachedPages.apply(c).stream().filter(p -> p.fileOffset() < c.size()).toList();
-            } catch (RuntimeException e) {
-                out.add(new Outcome(c.path(), disk, c.size(), 0, 0, "page cache unreadable: " + e.getMessage()));
-                continue;
-            }
             DirtyPageWriter.FileResult r = writer.writeOne(new DirtyFile(0, "", true, c.inode(), c.ino(), c.path(),
-                    c.size(), pages));
-            out.add(new Outcome(c.path(), disk, c.size(), r.pages(), uncached(c.size(), Math.max(disk, 0), pages),
-                    r.error()));
+                    c.size(), List.of()));
+            out.add(new Outcome(c.path(), r.diskSize(), c.size(), r.pages(), r.uncachedBytes(), r.error()));
         }
         return out;
-    }
-
-    /** Bytes in [oldSize, size) that no cached page covers. */
-    static long uncached(long size, long oldSize, List<DirtyPage> pages) {
-        long missing = 0;
-        long pos = oldSize;
-        List<DirtyPage> sorted = pages.stream().sorted(Comparator.comparingLong(DirtyPage::index)).toList();
-        for (DirtyPage p : sorted) {
-            long start = p.fileOffset();
-            long end = Math.min(size, start + p.bytes());
-            if (end <= pos) {
-                continue;
-            }
-            if (start > pos) {
-                missing += Math.min(start, size) - pos;
-            }
-            pos = Math.max(pos, end);
-            if (pos >= size) {
-                break;
-            }
-        }
-        return missing + Math.max(0, size - pos);
     }
 }

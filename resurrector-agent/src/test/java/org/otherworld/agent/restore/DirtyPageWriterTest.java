@@ -52,15 +52,45 @@ class DirtyPageWriterTest {
         DirtyFile grow = new DirtyFile(0, "ext4", true, 0, 13, "/data/new", 2 * 4096 + 10,
                 List.of(new DirtyPage(0, 0, 4096)));
         DirtyFile tmp = new DirtyFile(0, "tmpfs", false, 0, 14, "/data/tmpfile", 10, List.of(new DirtyPage(0, 0, 4096)));
-        DirtyFile noDir = new DirtyFile(0, "ext4", true, 0, 15, "/gone/x", 10, List.of(new DirtyPage(0, 0, 4096)));
-        DirtyPageWriter.Result r = writer().write(List.of(grow, tmp, noDir));
-        assertEquals(1, r.filesWritten());
-        assertEquals(2, r.files().size()); // the tmpfs file is not even attempted
-        assertNotNull(r.files().get(1).error());
+        DirtyFile lostDir = new DirtyFile(0, "ext4", true, 0, 15, "/gone/sub/x", 10, List.of(new DirtyPage(0, 0, 4096)));
+        DirtyFile outside = new DirtyFile(0, "ext4", true, 0, 16, "/../../x", 10, List.of(new DirtyPage(0, 0, 4096)));
+        DirtyPageWriter.Result r = writer().write(List.of(grow, tmp, lostDir, outside));
+        assertEquals(2, r.filesWritten());
+        assertEquals(3, r.files().size()); // the tmpfs file is not even attempted
+        // directories lost with an uncommitted journal transaction are made again
+        assertEquals(10, Files.size(root.resolve("gone/sub/x")));
+        assertNotNull(r.files().get(2).error());
         byte[] got = Files.readAllBytes(root.resolve("data/new"));
         assertEquals(2 * 4096 + 10, got.length);
         assertArrayEquals(page(1), Arrays.copyOf(got, 4096));
         assertEquals(0, got[2 * 4096 + 9]);
         assertEquals(false, Files.exists(root.resolve("data/tmpfile")));
+    }
+
+    @Test
+    void aShortFileGetsItsCleanCachedTailToo() throws Exception {
+        Files.createDirectories(root.resolve("data"));
+        Path f = root.resolve("data/journal.log");
+        Files.write(f, new byte[4096 + 10]); // committed: one page and 10 bytes
+        // i_size 4 pages; page 3 dirty; pages 1 and 2 clean in the cache (written back, size not committed)
+        DirtyFile df = new DirtyFile(0, "ext4", true, 7, 20, "/data/journal.log", 4 * 4096,
+                List.of(new DirtyPage(3, 0, 4096)));
+        DirtyPageWriter w = writer().cachedPages(x -> List.of(new DirtyPage(0, 0, 4096), new DirtyPage(1, 0, 4096),
+                new DirtyPage(2, 0, 4096), new DirtyPage(3, 0, 4096)));
+        DirtyPageWriter.FileResult r = w.writeOne(df);
+        assertEquals(null, r.error());
+        assertEquals(4096 + 10, r.diskSize());
+        assertEquals(0, r.uncachedBytes());
+        assertEquals(3, r.pages()); // pages 1, 2 (clean tail) and 3 (dirty); page 0 was on disk
+        byte[] got = Files.readAllBytes(f);
+        assertEquals(4 * 4096, got.length);
+        assertEquals(0, got[0]); // committed page left alone
+        assertEquals(2, got[4096]);
+        assertEquals(3, got[2 * 4096]);
+        assertEquals(4, got[3 * 4096]);
+        // without a cache source the gap is reported, not invented
+        Files.write(f, new byte[4096 + 10]);
+        DirtyPageWriter.FileResult bare = writer().writeOne(df);
+        assertEquals(2 * 4096 - 10, bare.uncachedBytes());
     }
 }

@@ -18,12 +18,15 @@ class FileSizeReconcilerTest {
     @TempDir
     Path root;
 
+    /** Page N of every file is filled with 'a' + N; inode 0x100 has page 0 cached, inode 3 page 2. */
     private FileSizeReconciler reconciler() {
-        return new FileSizeReconciler(root, new DirtyPageWriter(root, p -> {
+        DirtyPageWriter w = new DirtyPageWriter(root, p -> {
             byte[] b = new byte[4096];
             Arrays.fill(b, (byte) ('a' + p.index()));
             return b;
-        }, false));
+        }, false).cachedPages(f -> f.inode() == 0x100 ? List.of(new DirtyPage(0, 0, 4096))
+                : f.inode() == 3 ? List.of(new DirtyPage(2, 0, 4096)) : List.of());
+        return new FileSizeReconciler(root, w);
     }
 
     @Test
@@ -36,8 +39,7 @@ class FileSizeReconcilerTest {
         List<Candidate> open = List.of(new Candidate("/data/work/fpu.log", 0x100, 12, 135),
                 new Candidate("/data/work/same", 0x200, 13, 3),
                 new Candidate("/data/work/fpu.log", 0x100, 12, 135)); // held by two processes: once
-        List<Outcome> out = reconciler().reconcile(open, Set.of(),
-                c -> c.inode() == 0x100 ? List.of(new DirtyPage(0, 0, 4096)) : List.of());
+        List<Outcome> out = reconciler().reconcile(open, Set.of());
         assertEquals(1, out.size());
         Outcome o = out.get(0);
         assertNull(o.error());
@@ -52,26 +54,18 @@ class FileSizeReconcilerTest {
     }
 
     @Test
-    void filesAlreadyWrittenOrWithoutPathAreSkippedAndGapsCounted() throws Exception {
+    void missingFilesAndDirectoriesAreMadeAndGapsCounted() throws Exception {
         Files.createDirectories(root.resolve("d"));
         List<Candidate> open = List.of(new Candidate("/d/written", 1, 1, 10), new Candidate("/d/x (deleted)", 2, 2, 10),
-                new Candidate("/d/gap", 3, 3, 3 * 4096));
-        Files.write(root.resolve("d/gap"), new byte[100]);
-        List<Outcome> out = reconciler().reconcile(open, Set.of(1L), c -> List.of(new DirtyPage(2, 0, 4096)));
+                new Candidate("/d/new/gap", 3, 3, 3 * 4096));
+        List<Outcome> out = reconciler().reconcile(open, Set.of(1L));
         assertEquals(1, out.size());
-        assertEquals("/d/gap", out.get(0).path());
-        assertEquals(2 * 4096 - 100, out.get(0).uncached()); // [100, 8192) is in neither the cache nor the old file
-        byte[] got = Files.readAllBytes(root.resolve("d/gap"));
+        assertEquals("/d/new/gap", out.get(0).path());
+        assertEquals(-1, out.get(0).diskSize()); // neither the file nor its directory had been committed
+        assertEquals(2 * 4096, out.get(0).uncached()); // [0, 8192) is in neither the cache nor the old file
+        byte[] got = Files.readAllBytes(root.resolve("d/new/gap"));
         assertEquals(3 * 4096, got.length);
         assertEquals('c', got[2 * 4096]);
         assertEquals(false, Files.exists(root.resolve("d/written")));
-    }
-
-    @Test
-    void uncachedBytesAreTheHolesBeyondTheOldSize() {
-        assertEquals(0, FileSizeReconciler.uncached(4096, 0, List.of(new DirtyPage(0, 0, 4096))));
-        assertEquals(4096, FileSizeReconciler.uncached(8192, 0, List.of(new DirtyPage(1, 0, 4096))));
-        assertEquals(0, FileSizeReconciler.uncached(8192, 4096, List.of(new DirtyPage(1, 0, 4096))));
-        assertEquals(10, FileSizeReconciler.uncached(10, 0, List.of()));
     }
 }
