@@ -30,6 +30,8 @@ import org.otherworld.vmtest.vm.Timeline;
  * and the verdict is then "fail": nothing is claimed that was not seen.
  */
 public final class Trial {
+    /** Where the guest mounts the data disk (its paths on the disk are relative to this). */
+    static final String DATA_MOUNT = "/data";
     /**
      * What to run. {@code injection} (may be null) replaces {@code fault} (then may be null) with a
      * campaign's fault: see {@link Injection}.
@@ -258,6 +260,7 @@ public final class Trial {
             g.shutdown(Duration.ofSeconds(60));
             agentReport = readAgentReport(g.dataDisk(), o.out());
             manifests.putAll(FpuVerdict.readManifests(g.dataDisk(), o.out(), agentReport, pids.values()));
+            keepFailedWorkloadOutput(g.dataDisk(), o.out(), o.workloads(), results);
         } catch (PhaseFailed e) {
             // recorded in notes
         } catch (RuntimeException e) {
@@ -490,6 +493,29 @@ public final class Trial {
     }
 
     @SuppressWarnings("unchecked")
+    /**
+     * Evidence: the stdout/stderr ({@code .ow-out.log}) of each workload whose check did not pass, copied
+     * from the data disk to {@code OUT/workload-NAME.log} and named in its result as {@code output}; what
+     * a restored process said before it died is often the only clue.
+     */
+    static void keepFailedWorkloadOutput(Path dataDisk, Path out, List<Workload> workloads,
+                                         Map<String, Map<String, Object>> results) {
+        for (Workload w : workloads) {
+            Map<String, Object> r = results.computeIfAbsent(w.name(), k -> new LinkedHashMap<>());
+            if ("pass".equals(r.get("state_check")) || !w.dir().startsWith(DATA_MOUNT + "/")) {
+                continue;
+            }
+            Path dest = out.resolve("workload-" + w.name() + ".log");
+            try {
+                if (DataDisk.read(dataDisk, w.dir().substring(DATA_MOUNT.length()) + "/.ow-out.log", dest)) {
+                    r.put("output", dest.getFileName().toString());
+                }
+            } catch (RuntimeException e) {
+                r.put("output", "not copied: " + e.getMessage());
+            }
+        }
+    }
+
     private Map<String, Object> readAgentReport(Path dataDisk, Path out) {
         Path p = out.resolve("agent-report.json");
         if (DataDisk.read(dataDisk, "/otherworld/resurrection/report.json", p)) {
