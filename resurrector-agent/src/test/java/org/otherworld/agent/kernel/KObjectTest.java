@@ -1,6 +1,5 @@
 package org.otherworld.agent.kernel;
 
-import org.otherworld.agent.testing.ByteMemory;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.otherworld.agent.testing.ByteMemory;
 import org.otherworld.agent.vmcore.MemoryAccessException;
 
 class KObjectTest {

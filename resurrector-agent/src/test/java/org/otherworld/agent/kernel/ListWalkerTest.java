@@ -1,6 +1,5 @@
 package org.otherworld.agent.kernel;
 
-import org.otherworld.agent.testing.ByteMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.otherworld.agent.testing.ByteMemory;
 
 class ListWalkerTest {
     static final long BASE = 0xffff888000200000L;

@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.otherworld.agent.btf.Btf;
+import org.otherworld.agent.testing.KernelBuildBtf;
 import org.otherworld.agent.images.TcpStreamImage;
 import org.otherworld.agent.kernel.KernelTypes;
 import org.otherworld.agent.kernel.StructType;
@@ -28,45 +24,6 @@ import org.otherworld.agent.vmcore.VirtualMemory;
 class RealKernelLayoutTest {
     static final long BASE = 0x100000, SOCK = 0x100000, SKB_RX = 0x104000, SKB_TX = 0x105000, DATA = 0x106000,
             PAGE = 0x108000;
-
-    static Path vmlinux() throws IOException {
-        Path root = Path.of(System.getProperty("user.home"), ".cache", "otherworld", "kernel-src");
-        if (!Files.isDirectory(root)) {
-            return null;
-        }
-        try (Stream<Path> s = Files.list(root)) {
-            return s.map(p -> p.resolve("full/build/vmlinux")).filter(Files::isRegularFile).findFirst().orElse(null);
-        }
-    }
-
-    /** The .BTF section of an ELF64 little-endian file. */
-    static byte[] btf(Path elf) throws IOException {
-        try (FileChannel ch = FileChannel.open(elf)) {
-            ByteBuffer h = read(ch, 0, 64);
-            long shoff = h.getLong(0x28);
-            int ent = h.getShort(0x3a) & 0xffff, num = h.getShort(0x3c) & 0xffff, strndx = h.getShort(0x3e) & 0xffff;
-            ByteBuffer sh = read(ch, shoff, (long) ent * num);
-            ByteBuffer names = read(ch, sh.getLong(strndx * ent + 0x18), sh.getLong(strndx * ent + 0x20));
-            for (int i = 0; i < num; i++) {
-                int n = sh.getInt(i * ent), e = n;
-                while (names.get(e) != 0) {
-                    e++;
-                }
-                if (".BTF".equals(new String(names.array(), n, e - n, StandardCharsets.ISO_8859_1))) {
-                    return read(ch, sh.getLong(i * ent + 0x18), sh.getLong(i * ent + 0x20)).array();
-                }
-            }
-        }
-        throw new IOException(elf + " has no .BTF section");
-    }
-
-    private static ByteBuffer read(FileChannel ch, long off, long len) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate((int) len).order(ByteOrder.LITTLE_ENDIAN);
-        while (b.hasRemaining() && ch.read(b, off + b.position()) > 0) {
-            // keep reading
-        }
-        return b;
-    }
 
     /** Memory from BASE, written through real member offsets. */
     static final class Mem implements VirtualMemory {
@@ -89,9 +46,9 @@ class RealKernelLayoutTest {
 
     @Test
     void establishedConnectionWithTheRealLayout() throws IOException {
-        Path v = vmlinux();
+        Path v = KernelBuildBtf.vmlinux();
         Assumptions.assumeTrue(v != null, "no kernel build under ~/.cache/otherworld/kernel-src: skipped");
-        KernelTypes t = new KernelTypes(Btf.parse(btf(v)));
+        KernelTypes t = new KernelTypes(Btf.parse(KernelBuildBtf.btfSection(v)));
         Mem m = new Mem();
         StructType sock = t.struct("sock"), tcp = t.struct("tcp_sock"), skb = t.struct("sk_buff");
         StructType cb = t.struct("tcp_skb_cb"), sh = t.struct("skb_shared_info"), head = t.struct("sk_buff_head");

@@ -1,6 +1,5 @@
 package org.otherworld.agent.plan;
 
-import org.otherworld.agent.testing.ByteMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -13,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.otherworld.agent.btf.Btf;
 import org.otherworld.agent.btf.BtfBuilder;
 import org.otherworld.agent.kernel.KernelTypes;
+import org.otherworld.agent.testing.ByteMemory;
 import org.otherworld.agent.vmcore.CpuState;
 
 /** struct otherworld_crash_info (patch 0003) through a synthetic BTF and memory; the faulty rule on it. */

@@ -1,6 +1,5 @@
 package org.otherworld.agent.plan;
 
-import org.otherworld.agent.testing.ByteMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,6 +11,7 @@ import org.otherworld.agent.btf.Btf;
 import org.otherworld.agent.btf.BtfBuilder;
 import org.otherworld.agent.kernel.KernelTypes;
 import org.otherworld.agent.task.ProcessModel;
+import org.otherworld.agent.testing.ByteMemory;
 
 /** The registration in mm_struct (patch 0002) through a synthetic BTF, and its absence on a stock kernel. */
 class MmRegistrationSourceTest {

@@ -1,23 +1,18 @@
 package org.otherworld.agent.plan;
 
-import org.otherworld.agent.testing.ByteMemory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.otherworld.agent.btf.Btf;
+import org.otherworld.agent.testing.ByteMemory;
+import org.otherworld.agent.testing.KernelBuildBtf;
 import org.otherworld.agent.kernel.KernelTypes;
 import org.otherworld.agent.kernel.StructType;
 import org.otherworld.agent.task.FpuProvenance;
@@ -30,55 +25,11 @@ import org.otherworld.agent.task.FpuProvenance;
 class PatchedKernelBtfTest {
     static final long BASE = 0xffff888010000000L;
 
-    static Path vmlinux() throws IOException {
-        Path root = Path.of(System.getProperty("user.home"), ".cache", "otherworld", "kernel-src");
-        if (!Files.isDirectory(root)) {
-            return null;
-        }
-        try (Stream<Path> s = Files.list(root)) {
-            return s.map(p -> p.resolve("full/build/vmlinux")).filter(Files::isRegularFile).findFirst().orElse(null);
-        }
-    }
-
-    /** The .BTF section of an ELF64 little-endian file. */
-    static byte[] btfSection(Path elf) throws IOException {
-        try (FileChannel ch = FileChannel.open(elf)) {
-            ByteBuffer h = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(h, 0);
-            long shoff = h.getLong(0x28);
-            int shentsize = h.getShort(0x3a) & 0xffff;
-            int shnum = h.getShort(0x3c) & 0xffff;
-            int shstrndx = h.getShort(0x3e) & 0xffff;
-            ByteBuffer sh = ByteBuffer.allocate(shentsize * shnum).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(sh, shoff);
-            ByteBuffer names = read(ch, sh.getLong(shstrndx * shentsize + 0x18), sh.getLong(shstrndx * shentsize + 0x20));
-            for (int i = 0; i < shnum; i++) {
-                int name = sh.getInt(i * shentsize);
-                int end = name;
-                while (names.get(end) != 0) {
-                    end++;
-                }
-                if (".BTF".equals(new String(names.array(), name, end - name, StandardCharsets.ISO_8859_1))) {
-                    return read(ch, sh.getLong(i * shentsize + 0x18), sh.getLong(i * shentsize + 0x20)).array();
-                }
-            }
-        }
-        throw new IOException(elf + " has no .BTF section");
-    }
-
-    private static ByteBuffer read(FileChannel ch, long off, long len) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate((int) len).order(ByteOrder.LITTLE_ENDIAN);
-        while (b.hasRemaining() && ch.read(b, off + b.position()) > 0) {
-            // keep reading
-        }
-        return b;
-    }
-
     @Test
     void readersFindThePatchMembersInTheRealBtf() throws IOException {
-        Path v = vmlinux();
+        Path v = KernelBuildBtf.vmlinux();
         Assumptions.assumeTrue(v != null, "no patched kernel build under ~/.cache/otherworld/kernel-src: skipped");
-        KernelTypes types = new KernelTypes(Btf.parse(btfSection(v)));
+        KernelTypes types = new KernelTypes(Btf.parse(KernelBuildBtf.btfSection(v)));
 
         // 0001: crash_saved through task_struct.thread.fpu
         StructType task = types.struct("task_struct");
