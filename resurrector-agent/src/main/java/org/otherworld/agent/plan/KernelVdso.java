@@ -1,8 +1,6 @@
 package org.otherworld.agent.plan;
 
 import java.util.Arrays;
-import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.function.Supplier;
 import org.otherworld.agent.kernel.DeadKernel;
 import org.otherworld.agent.kernel.KObject;
@@ -27,8 +25,6 @@ public final class KernelVdso {
     /** A sanity bound: the x86-64 vDSO is 2 pages on 6.1; more than 16 pages means a bad read. */
     static final long MAX_SIZE = 16 * 4096L;
     private static final int PAGE = 4096;
-
-    private static final Map<DeadKernel, Supplier<KernelVdso>> CACHE = new WeakHashMap<>();
 
     private final long address;
     private final byte[] image;
@@ -68,10 +64,10 @@ public final class KernelVdso {
     /**
      * A supplier reading the dead kernel's vDSO once, on first use (most processes have their vDSO pages
      * resident and never need it); a failure is rethrown, as an {@link IllegalStateException} naming the
-     * cause, on every call.
+     * cause, on every call. One per resurrection run, shared by all its processes.
      */
-    public static synchronized Supplier<KernelVdso> lazy(DeadKernel kernel) {
-        return CACHE.computeIfAbsent(kernel, k -> new Supplier<>() {
+    public static Supplier<KernelVdso> lazy(DeadKernel kernel) {
+        return new Supplier<>() {
             private KernelVdso value;
             private RuntimeException error;
 
@@ -79,7 +75,7 @@ public final class KernelVdso {
             public synchronized KernelVdso get() {
                 if (value == null && error == null) {
                     try {
-                        value = read(k);
+                        value = read(kernel);
                     } catch (RuntimeException e) {
                         error = new IllegalStateException("the dead kernel's vDSO image (" + SYMBOL_64
                                 + ") could not be read: " + e.getMessage(), e);
@@ -90,7 +86,7 @@ public final class KernelVdso {
                 }
                 return value;
             }
-        });
+        };
     }
 
     /** Kernel virtual address of the image. */

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.otherworld.agent.files.DirtyPages;
 import org.otherworld.agent.files.FilesContext;
@@ -135,11 +136,12 @@ public final class Resurrector {
             XsaveLayout layout = layoutOf(models);
             Map<Integer, String> errors = new HashMap<>();
             Map<Integer, Integer> treeOf = new HashMap<>();
+            Supplier<KernelVdso> vdso = KernelVdso.lazy(kernel); // read at most once per run
             List<Object> trees = new ArrayList<>();
             long imageBytes = 0;
             long pagesTotal = 0;
             for (ResurrectionPlan tree : plan.trees()) {
-                Map<String, Object> tr = writeTree(kernel, ipc, mapper, layout, tree, crashTime, panicMessage, clocks,
+                Map<String, Object> tr = writeTree(kernel, vdso, ipc, mapper, layout, tree, crashTime, panicMessage, clocks,
                         errors, treeOf);
                 trees.add(tr);
                 imageBytes += (Long) tr.getOrDefault("bytes", 0L);
@@ -273,7 +275,8 @@ public final class Resurrector {
     }
 
     /** Writes one tree; a process that fails is dropped with its descendants and the rest retried. */
-    private Map<String, Object> writeTree(DeadKernel kernel, DeadKernelIpc ipc, ImageMapper mapper, XsaveLayout layout,
+    private Map<String, Object> writeTree(DeadKernel kernel, Supplier<KernelVdso> vdso, DeadKernelIpc ipc,
+                                          ImageMapper mapper, XsaveLayout layout,
                                           ResurrectionPlan tree, String crashTime, String panic, ClockImage clocks,
                                           Map<Integer, String> errors, Map<Integer, Integer> treeOf) {
         Map<String, Object> tr = new LinkedHashMap<>();
@@ -305,7 +308,7 @@ public final class Resurrector {
                 try {
                     List<VmaImage> vmas = mapper.vmas(p.model());
                     PageSource raw = new VmcorePageSource(kernel.userMemory(p.model().mm().pgd()),
-                            kernel.physicalMemory(), vmas, pa -> anonymous(kernel, pa), KernelVdso.lazy(kernel));
+                            kernel.physicalMemory(), vmas, pa -> anonymous(kernel, pa), vdso);
                     int pid = p.pid();
                     PageSource tagged = sink -> {
                         current[0] = pid;
