@@ -14,7 +14,9 @@ import java.util.Arrays;
  * @param inqSeq    rcv_nxt
  * @param outqSeq   write_seq
  * @param unsqLen   write_seq - snd_nxt (bytes of the send queue never sent)
- * @param optMask   TCPI_OPT_* bits of the options negotiated at the handshake
+ * @param optMask   TCPI_OPT_* bits of the options to restore: those negotiated at the handshake, and
+ *                  WSCALE always (scales 0 when the connection has no scaling: restore must reset the
+ *                  scale a repair-mode connect chose)
  * @param sndWscale the peer's window scale (rx_opt.snd_wscale)
  * @param rcvWscale our window scale (rx_opt.rcv_wscale)
  * @param mssClamp  rx_opt.mss_clamp

@@ -145,8 +145,13 @@ public final class InetSocketReader {
         boolean ts = tp.read("rx_opt.tstamp_ok") != 0;
         boolean sack = tp.read("rx_opt.sack_ok") != 0;
         boolean ws = tp.read("rx_opt.wscale_ok") != 0;
+        // WSCALE is always written: without it restore leaves the scale tcp_connect_init() chose for
+        // the repair-mode socket (ilog2(tcp_rmem[2]) - 15, e.g. 7) in rx_opt.rcv_wscale, wscale_ok stays 0
+        // and the peer, which never agreed to scaling, reads every advertised window shifted (measured:
+        // a 64 KB window sent as "win 4" to QEMU's slirp). A connection without scaling is written as
+        // WSCALE with both scales 0, the same windows on the wire.
         int mask = (ts ? TcpStreamImage.TCPI_OPT_TIMESTAMPS : 0) | (sack ? TcpStreamImage.TCPI_OPT_SACK : 0)
-                | (ws ? TcpStreamImage.TCPI_OPT_WSCALE : 0);
+                | TcpStreamImage.TCPI_OPT_WSCALE;
         int timestamp = ts ? timestamp(tp) : 0;
         int nonagle = (int) tp.read("nonagle");
         TcpStreamImage.Window w = new TcpStreamImage.Window((int) tp.u32("snd_wl1"), (int) tp.u32("snd_wnd"),

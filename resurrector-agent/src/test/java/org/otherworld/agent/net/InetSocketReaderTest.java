@@ -221,6 +221,18 @@ class InetSocketReaderTest {
     }
 
     @Test
+    void connectionWithoutWindowScalingIsWrittenWithBothScalesZero() {
+        Mem m = established(5008);
+        // wscale_ok clear (the peer, like QEMU's slirp, offered no scaling); stale scale bits must not leak
+        m.u32(SOCK + 184, 1 | (1 << 1) | (7 << 8) | (9 << 12));
+        TcpStreamImage t = reader(m).read(SOCK, 0x4242).image().stream();
+        assertEquals(TcpStreamImage.TCPI_OPT_TIMESTAMPS | TcpStreamImage.TCPI_OPT_SACK | TcpStreamImage.TCPI_OPT_WSCALE,
+                t.optMask(), "WSCALE is written so restore resets the scale a repair-mode connect chose");
+        assertEquals(0, t.sndWscale());
+        assertEquals(0, t.rcvWscale());
+    }
+
+    @Test
     void receiveQueueThatDoesNotCoverTheSequenceRangeIsUnrestored() {
         InetSocketRead r = reader(established(5010)).read(SOCK, 0x4242);
         assertNull(r.image());

@@ -44,7 +44,22 @@ public final class QemuVm implements AutoCloseable {
      * {@code -nic none}, which only disables the default NIC. The guest's main-init brings eth0 up.
      */
     public static List<String> userNetwork(int hostPort, int guestPort) {
-        return List.of("-nic", "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:" + hostPort + "-:" + guestPort);
+        return userNetwork(hostPort, guestPort, null);
+    }
+
+    /**
+     * As {@link #userNetwork(int, int)}; with {@code pcap} non-null every frame the guest's NIC sends or
+     * receives, across the panic and both kexecs (QEMU keeps running), is written there in pcap format:
+     * the evidence when a connection does not survive.
+     */
+    public static List<String> userNetwork(int hostPort, int guestPort, Path pcap) {
+        List<String> args = new ArrayList<>(List.of(
+                "-netdev", "user,id=ownet,hostfwd=tcp:127.0.0.1:" + hostPort + "-:" + guestPort,
+                "-device", "virtio-net-pci,netdev=ownet"));
+        if (pcap != null) {
+            args.addAll(List.of("-object", "filter-dump,id=owdump,netdev=ownet,file=" + pcap));
+        }
+        return List.copyOf(args);
     }
 
     public static QemuVm start(VmSpec spec, Accelerator accel, Path consoleLog, Consumer<String> progress) {

@@ -30,6 +30,7 @@ class TcpSurvivalIT {
         // kept after the test (console.log, report.json): the evidence when the restore fails
         Path tmp = Path.of("target", "tcp-survival-" + System.currentTimeMillis()).toAbsolutePath();
         Workspace ws = VmAvailability.workspace();
+        java.nio.file.Files.createDirectories(tmp);
         int hostPort;
         try (ServerSocket free = new ServerSocket(0)) {
             hostPort = free.getLocalPort();
@@ -40,7 +41,7 @@ class TcpSurvivalIT {
         t.setDaemon(true);
         t.start();
         Trial.Injection sysrq = new Trial.Injection(Fault.SYSRQ.label(), Fault.SYSRQ.command(),
-                QemuVm.userNetwork(hostPort, GUEST_PORT), null, null);
+                QemuVm.userNetwork(hostPort, GUEST_PORT, tmp.resolve("guest-net.pcap")), null, null);
         Map<String, Object> report = new Trial(ws, System.out::println).run(new Trial.Options(tmp.resolve("trial"), 1024,
                 System.getenv().getOrDefault("OTHERWORLD_ACCEL", "auto"), null, List.of(server), false, sysrq));
         t.join(Duration.ofMinutes(2).toMillis());
