@@ -12,44 +12,50 @@ package org.otherworld.agent.images;
  * @param pos    file position
  * @param size   file size at crash time (checked by criu restore for REGULAR files)
  * @param mode   st_mode (type and permission bits); 0 if unknown
- * @param socket the socket for {@link FileKind#UNIX_SOCKET}, else null
- * @param pipe   the pipe for {@link FileKind#PIPE} and {@link FileKind#FIFO}, else null
- * @param inet   the socket for {@link FileKind#INET_SOCKET}, else null
+ * @param detail the object restore rebuilds, of the type {@code kind.detail()} names; null for kinds
+ *               reopened by path
  */
-public record FileImage(FileKind kind, String path, int flags, long pos, long size, int mode, UnixSocketImage socket,
-                        PipeImage pipe, InetSocketImage inet) {
+public record FileImage(FileKind kind, String path, int flags, long pos, long size, int mode, FileDetail detail) {
     public FileImage {
-        if ((kind == FileKind.INET_SOCKET) != (inet != null)) {
-            throw new IllegalArgumentException("file " + path + ": kind " + kind + " and inet socket do not match");
+        Class<? extends FileDetail> want = kind.detail();
+        if (want == null ? detail != null : !want.isInstance(detail)) {
+            throw new IllegalArgumentException("file " + path + ": kind " + kind + " and " + detail + " do not match");
         }
-        if ((kind == FileKind.UNIX_SOCKET) != (socket != null)) {
-            throw new IllegalArgumentException("file " + path + ": kind " + kind + " and socket " + socket
-                    + " do not match");
-        }
-        if ((kind == FileKind.PIPE || kind == FileKind.FIFO) != (pipe != null)) {
-            throw new IllegalArgumentException("file " + path + ": kind " + kind + " and pipe " + pipe
-                    + " do not match");
-        }
+    }
+
+    /** The unix socket of a {@link FileKind#UNIX_SOCKET}, else null. */
+    public UnixSocketImage socket() {
+        return detail instanceof UnixSocketImage s ? s : null;
+    }
+
+    /** The pipe of a {@link FileKind#PIPE} or {@link FileKind#FIFO}, else null. */
+    public PipeImage pipe() {
+        return detail instanceof PipeImage p ? p : null;
+    }
+
+    /** The socket of a {@link FileKind#INET_SOCKET}, else null. */
+    public InetSocketImage inet() {
+        return detail instanceof InetSocketImage s ? s : null;
     }
 
     /** A file reopened by path (no socket). */
     public FileImage(FileKind kind, String path, int flags, long pos, long size, int mode) {
-        this(kind, path, flags, pos, size, mode, null, null, null);
+        this(kind, path, flags, pos, size, mode, null);
     }
 
     /** A TCP or UDP socket with open flags {@code flags}. */
     public static FileImage inetSocket(InetSocketImage socket, int flags) {
-        return new FileImage(FileKind.INET_SOCKET, socket.procName(), flags, 0, 0, 0, null, null, socket);
+        return new FileImage(FileKind.INET_SOCKET, socket.procName(), flags, 0, 0, 0, socket);
     }
 
     /** A unix socket with open flags {@code flags} (O_RDWR, O_NONBLOCK ...). */
     public static FileImage unixSocket(UnixSocketImage socket, int flags) {
-        return new FileImage(FileKind.UNIX_SOCKET, socket.procName(), flags, 0, 0, 0, socket, null, null);
+        return new FileImage(FileKind.UNIX_SOCKET, socket.procName(), flags, 0, 0, 0, socket);
     }
 
     /** One end of an anonymous pipe with open flags {@code flags} (O_RDONLY or O_WRONLY, O_NONBLOCK ...). */
     public static FileImage pipe(PipeImage pipe, int flags) {
-        return new FileImage(FileKind.PIPE, "pipe:[" + pipe.pipeId() + "]", flags, 0, 0, 0, null, pipe, null);
+        return new FileImage(FileKind.PIPE, "pipe:[" + pipe.pipeId() + "]", flags, 0, 0, 0, pipe);
     }
 
     /** An open FIFO at absolute {@code path} with open flags {@code flags} and st_mode {@code mode}. */
@@ -57,6 +63,6 @@ public record FileImage(FileKind kind, String path, int flags, long pos, long si
         if (path == null || !path.startsWith("/")) {
             throw new IllegalArgumentException("FIFO " + pipe.pipeId() + ": path must be absolute: " + path);
         }
-        return new FileImage(FileKind.FIFO, path, flags, 0, 0, mode, null, pipe, null);
+        return new FileImage(FileKind.FIFO, path, flags, 0, 0, mode, pipe);
     }
 }

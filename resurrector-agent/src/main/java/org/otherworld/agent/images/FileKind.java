@@ -3,21 +3,32 @@ package org.otherworld.agent.images;
 /**
  * Kinds of open files the writer can express. {@link #REGULAR}, {@link #DIRECTORY} and
  * {@link #CHAR_DEVICE} are CRIU "regular files" (FD_TYPES REG, reg_file_entry): CRIU reopens them by
- * path. Stateful sockets, ttys, eventfds etc. are not supported.
+ * path. The other kinds carry a {@link FileDetail} of the type {@link #detail()} names.
  */
 public enum FileKind {
     /** A regular file; its size is recorded and checked by criu restore. */
-    REGULAR,
+    REGULAR(null),
     /** A directory (also used for cwd and root). */
-    DIRECTORY,
+    DIRECTORY(null),
     /** A character device without special state, e.g. /dev/null, /dev/zero, /dev/urandom. */
-    CHAR_DEVICE,
+    CHAR_DEVICE(null),
     /** An AF_UNIX socket (FD_TYPES UNIXSK, unix_sk_entry, queued messages in sk-queues.img); see {@link UnixSocketImage}. */
-    UNIX_SOCKET,
+    UNIX_SOCKET(UnixSocketImage.class),
     /** One end of an anonymous pipe (FD_TYPES PIPE, pipe_entry); see {@link PipeImage}. */
-    PIPE,
+    PIPE(PipeImage.class),
     /** An open FIFO (FD_TYPES FIFO, fifo_entry plus a reg_file_entry with its path); see {@link PipeImage}. */
-    FIFO,
+    FIFO(PipeImage.class),
     /** An AF_INET/AF_INET6 TCP or UDP socket (FD_TYPES INETSK, inet_sk_entry); see {@link InetSocketImage}. */
-    INET_SOCKET
+    INET_SOCKET(InetSocketImage.class);
+
+    private final Class<? extends FileDetail> detail;
+
+    FileKind(Class<? extends FileDetail> detail) {
+        this.detail = detail;
+    }
+
+    /** The type of {@link FileImage#detail()} this kind carries; null: none (reopened by path). */
+    public Class<? extends FileDetail> detail() {
+        return detail;
+    }
 }

@@ -29,7 +29,7 @@ import java.util.Arrays;
  */
 public record InetSocketImage(long ino, int family, int type, int proto, int state, int[] srcAddr, int srcPort,
                               int[] dstAddr, int dstPort, int backlog, int sndbuf, int rcvbuf, boolean reuseaddr,
-                              boolean reuseport, boolean v6only, int shutdown, TcpStreamImage stream) {
+                              boolean reuseport, boolean v6only, int shutdown, TcpStreamImage stream) implements FileDetail {
     /** Address families (include/linux/socket.h). */
     public static final int AF_INET = 2, AF_INET6 = 10;
     /** Socket types (include/linux/net.h). */

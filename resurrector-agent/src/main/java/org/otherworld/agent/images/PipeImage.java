@@ -12,7 +12,7 @@ import java.util.Arrays;
  * @param size   capacity in bytes (pipe->max_usage * PAGE_SIZE, what F_GETPIPE_SZ returns)
  * @param data   the unread bytes in ring order (oldest first); not copied, do not modify
  */
-public record PipeImage(long pipeId, int size, byte[] data) {
+public record PipeImage(long pipeId, int size, byte[] data) implements FileDetail {
     /** The default pipe capacity (PIPE_DEF_BUFFERS 16 pages, include/linux/pipe_fs_i.h). */
     public static final int DEFAULT_SIZE = 16 * ImageFormat.PAGE_SIZE;
 

@@ -32,7 +32,7 @@ import java.util.List;
  *                 of each buffer)
  */
 public record UnixSocketImage(long ino, int type, int state, int shutdown, int backlog, int sndbuf, int rcvbuf,
-                              long peer, byte[] name, boolean passcred, List<byte[]> queue) {
+                              long peer, byte[] name, boolean passcred, List<byte[]> queue) implements FileDetail {
     /** sk_state values (include/net/tcp_states.h; AF_UNIX uses them too). */
     public static final int TCP_ESTABLISHED = 1, TCP_CLOSE = 7, TCP_LISTEN = 10;
     /** RCV_SHUTDOWN | SEND_SHUTDOWN (include/net/sock.h). */

@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.otherworld.agent.files.OpenFile;
 import org.otherworld.agent.files.SocketInfo;
+import org.otherworld.agent.images.FileDetail;
 import org.otherworld.agent.images.FileKind;
 import org.otherworld.agent.images.InetSocketImage;
 import org.otherworld.agent.images.PipeImage;
@@ -49,36 +50,32 @@ public final class ResourceClassifier {
      * @param file       the descriptor
      * @param restoreAs  how the image writer restores it, or null
      * @param unrestored what the report says about it, or null
-     * @param socket     for {@link FileKind#UNIX_SOCKET} the socket to write, else null
-     * @param pipe       for {@link FileKind#PIPE} and {@link FileKind#FIFO} the pipe to write, else null
-     * @param inet       for {@link FileKind#INET_SOCKET} the TCP/UDP socket to write, else null
+     * @param detail     the object the image writer rebuilds, of the type {@code restoreAs.detail()}
+     *                   names (a socket, a pipe ...), else null
      */
-    public record FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored, UnixSocketImage socket,
-                             PipeImage pipe, InetSocketImage inet) {
+    public record FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored, FileDetail detail) {
         public FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored) {
-            this(file, restoreAs, unrestored, null, null, null);
+            this(file, restoreAs, unrestored, null);
         }
 
-        public FdDecision(OpenFile file, FileKind restoreAs, UnrestoredResource unrestored, UnixSocketImage socket) {
-            this(file, restoreAs, unrestored, socket, null, null);
+        /** The unix socket a restored UNIX_SOCKET descriptor is written as, else null. */
+        public UnixSocketImage socket() {
+            return detail instanceof UnixSocketImage u ? u : null;
         }
 
         /** The image of a restored descriptor (shared by the dups of one struct file within a process). */
         public org.otherworld.agent.images.FileImage image() {
-            if (socket != null) {
-                return org.otherworld.agent.images.FileImage.unixSocket(socket, file.flags());
-            }
-            if (inet != null) {
-                return org.otherworld.agent.images.FileImage.inetSocket(inet, file.flags());
-            }
-            if (restoreAs == FileKind.PIPE) {
-                return org.otherworld.agent.images.FileImage.pipe(pipe, file.flags());
-            }
-            if (restoreAs == FileKind.FIFO) {
-                return org.otherworld.agent.images.FileImage.fifo(pipe, file.path(), file.flags(), file.iMode());
-            }
-            return new org.otherworld.agent.images.FileImage(restoreAs, file.path(), file.flags(), file.pos(),
-                    file.size(), file.iMode());
+            return switch (restoreAs) {
+                case UNIX_SOCKET -> org.otherworld.agent.images.FileImage.unixSocket((UnixSocketImage) detail,
+                        file.flags());
+                case INET_SOCKET -> org.otherworld.agent.images.FileImage.inetSocket((InetSocketImage) detail,
+                        file.flags());
+                case PIPE -> org.otherworld.agent.images.FileImage.pipe((PipeImage) detail, file.flags());
+                case FIFO -> org.otherworld.agent.images.FileImage.fifo((PipeImage) detail, file.path(), file.flags(),
+                        file.iMode());
+                default -> new org.otherworld.agent.images.FileImage(restoreAs, file.path(), file.flags(), file.pos(),
+                        file.size(), file.iMode(), detail);
+            };
         }
 
         public boolean restored() {
@@ -153,7 +150,7 @@ public final class ResourceClassifier {
                 }
                 if (("tcp".equals(kind) || "udp".equals(kind)) && inet != null) {
                     if (inet.image() != null) {
-                        return new FdDecision(f, FileKind.INET_SOCKET, null, null, null, inet.image());
+                        return new FdDecision(f, FileKind.INET_SOCKET, null, inet.image());
                     }
                     return unrestored(f, kind, s.describe(), inet.unrestored());
                 }
@@ -166,7 +163,7 @@ public final class ResourceClassifier {
                 if (pipe.unrestorable() != null) {
                     return unrestored(f, "pipe", desc, pipe.unrestorable());
                 }
-                return new FdDecision(f, FileKind.PIPE, null, null, pipe.image(), null);
+                return new FdDecision(f, FileKind.PIPE, null, pipe.image());
             }
             case FIFO -> {
                 if (path.endsWith(DELETED) || !path.startsWith("/")) {
@@ -181,7 +178,7 @@ public final class ResourceClassifier {
                 if (pipe.unrestorable() != null) {
                     return unrestored(f, "fifo", desc, pipe.unrestorable());
                 }
-                return new FdDecision(f, FileKind.FIFO, null, null, pipe.image(), null);
+                return new FdDecision(f, FileKind.FIFO, null, pipe.image());
             }
             case EVENTFD, EPOLL, TIMERFD, SIGNALFD, INOTIFY -> {
                 String kind = f.kind().name().toLowerCase();
