@@ -27,8 +27,20 @@ import org.otherworld.agent.images.SyscallRestart;
  * sleeping had not changed the file position (a thread blocked on a frozen filesystem or a disk read);
  * the same calls on restored pipes and FIFOs: a read sleeps only while it has copied nothing, a write of
  * up to PIPE_BUF bytes copies all or nothing (a larger write may have queued a part, which the restart
- * sends again). A relative sleep restarts with its full duration. Everything else, and data calls on
- * descriptors that are not restored (sockets, terminals), returns {@code -EINTR}.
+ * sends again). A relative sleep restarts with its full duration.
+ *
+ * <p>Also restarted ({@link #PATH_CALLS}): calls whose whole effect is on the filesystem's namespace or
+ * metadata ({@code open}, {@code stat}, {@code rename}, {@code unlink}, {@code mkdir} ... and their
+ * {@code *at} forms), whatever their arguments. What the resurrected program finds on disk is what
+ * the journal had committed at the crash. A call that had not completed either had not taken
+ * effect there (the usual case: the thread slept or spun on a lock the crash left held) and re-executing
+ * it does what the program asked, or it had taken effect and re-executing it fails (ENOENT, EEXIST)
+ * where {@code -EINTR} would have failed too, or succeeds again where that is harmless ({@code stat},
+ * {@code chmod}, {@code open} without {@code O_EXCL}). Programs do not expect EINTR from these calls
+ * (POSIX does not list it for {@code rename} or {@code stat}; Java's file API throws on it): the
+ * campaign's most frequent failure was a JVM whose {@code rename} returned EINTR and which exited.
+ * Everything else, and data calls on descriptors that are not restored (sockets, terminals), returns
+ * {@code -EINTR}.
  */
 public final class SyscallRule {
     /** -ENOSYS: what x86-64 entry stores in pt_regs->ax before running a call. */
@@ -48,12 +60,28 @@ public final class SyscallRule {
     public static final Map<Integer, String> RESTARTABLE = Map.of(NANOSLEEP, "nanosleep",
             CLOCK_NANOSLEEP, "clock_nanosleep", PAUSE, "pause", WAIT4, "wait4", WAITID, "waitid",
             SCHED_YIELD, "sched_yield");
+    /**
+     * Filesystem namespace and metadata calls, restarted whatever their arguments (see the class
+     * comment); numbers from syscall_64.tbl.
+     */
+    public static final Map<Integer, String> PATH_CALLS = Map.ofEntries(Map.entry(2, "open"), Map.entry(4, "stat"),
+            Map.entry(6, "lstat"), Map.entry(21, "access"), Map.entry(76, "truncate"), Map.entry(82, "rename"),
+            Map.entry(83, "mkdir"), Map.entry(84, "rmdir"), Map.entry(85, "creat"), Map.entry(86, "link"),
+            Map.entry(87, "unlink"), Map.entry(88, "symlink"), Map.entry(89, "readlink"), Map.entry(90, "chmod"),
+            Map.entry(92, "chown"), Map.entry(94, "lchown"), Map.entry(132, "utime"), Map.entry(137, "statfs"),
+            Map.entry(257, "openat"), Map.entry(258, "mkdirat"), Map.entry(260, "fchownat"),
+            Map.entry(262, "newfstatat"), Map.entry(263, "unlinkat"), Map.entry(264, "renameat"),
+            Map.entry(265, "linkat"), Map.entry(266, "symlinkat"), Map.entry(267, "readlinkat"),
+            Map.entry(268, "fchmodat"), Map.entry(269, "faccessat"), Map.entry(280, "utimensat"),
+            Map.entry(316, "renameat2"), Map.entry(332, "statx"), Map.entry(437, "openat2"),
+            Map.entry(439, "faccessat2"));
     /** Calls restarted when their first argument is a restored regular file. */
     public static final Map<Integer, String> FILE_CALLS = Map.ofEntries(Map.entry(READ, "read"),
             Map.entry(WRITE, "write"), Map.entry(PREAD64, "pread64"), Map.entry(PWRITE64, "pwrite64"),
             Map.entry(READV, "readv"), Map.entry(WRITEV, "writev"), Map.entry(PREADV, "preadv"),
             Map.entry(PWRITEV, "pwritev"), Map.entry(FSYNC, "fsync"), Map.entry(FDATASYNC, "fdatasync"),
-            Map.entry(FALLOCATE, "fallocate"));
+            Map.entry(FALLOCATE, "fallocate"), Map.entry(5, "fstat"), Map.entry(77, "ftruncate"),
+            Map.entry(91, "fchmod"), Map.entry(93, "fchown"), Map.entry(138, "fstatfs"));
 
     private SyscallRule() {
     }
@@ -96,6 +124,10 @@ public final class SyscallRule {
                 return new Decision(SyscallRestart.RESTART, nr, "futex wait restarted");
             }
             return new Decision(SyscallRestart.EINTR, nr, "futex op " + op + " interrupted");
+        }
+        name = PATH_CALLS.get(nr);
+        if (name != null) {
+            return new Decision(SyscallRestart.RESTART, nr, name + " restarted (filesystem call)");
         }
         name = FILE_CALLS.get(nr);
         if (name != null) {

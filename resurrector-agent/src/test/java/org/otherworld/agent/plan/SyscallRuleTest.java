@@ -47,6 +47,19 @@ class SyscallRuleTest {
     }
 
     @Test
+    void filesystemNamespaceCallsRestart() {
+        // the campaign's JVM in rename(2) at a soft lockup: EINTR made Files.move throw and the JVM exit
+        SyscallRule.Decision d = SyscallRule.decide(82 /* rename */, -38, 0x7f00, 0x7f80, fd -> false);
+        assertEquals(SyscallRestart.RESTART, d.action());
+        assertEquals("rename restarted (filesystem call)", d.reason());
+        assertEquals(SyscallRestart.RESTART, decide(257 /* openat */, SyscallRule.ERESTARTNOINTR, -100, 0x7f00));
+        assertEquals(SyscallRestart.RESTART, decide(332 /* statx */, -38, -100, 0x7f00));
+        assertEquals(SyscallRestart.RESTART, decide(5 /* fstat */, -38, 3, 0));
+        assertEquals(SyscallRestart.EINTR, decide(5 /* fstat on a socket */, -38, 4, 0));
+        assertEquals(SyscallRestart.NONE, decide(82, -2 /* ENOENT: completed */, 0x7f00, 0x7f80));
+    }
+
+    @Test
     void everythingElseGetsEintr() {
         assertEquals(SyscallRestart.EINTR, decide(7 /* poll */, -38, 0, 0));
         assertEquals(SyscallRestart.EINTR, decide(232 /* epoll_wait */, -38, 0, 0));
