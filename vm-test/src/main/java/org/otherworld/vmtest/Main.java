@@ -164,7 +164,7 @@ public final class Main implements Runnable {
         long runTimeoutSeconds;
         @Option(names = "--out", defaultValue = "out/campaign", description = "Campaign directory (default ${DEFAULT-VALUE}).")
         Path out;
-        @Option(names = "--report-only", description = "Only regenerate report.md and the chart from results.jsonl.")
+        @Option(names = "--report-only", description = "Only regenerate report.md and the chart from results.jsonl (with the parameters in campaign.json when OUT holds one).")
         boolean reportOnly;
         @Option(names = "--reclassify", description = "With --report-only: classify every recorded run again from its evidence first.")
         boolean reclassify;
@@ -204,8 +204,10 @@ public final class Main implements Runnable {
         @Override
         @SuppressWarnings("unchecked")
         public Integer call() {
-            if (resume) {
-                Map<String, Object> p = org.otherworld.vmtest.campaign.Campaign.storedParams(out);
+            Map<String, Object> stored = org.otherworld.vmtest.campaign.Campaign.storedParams(out);
+            if (resume || (reportOnly && stored != null)) {
+                // --report-only describes the campaign in OUT as it was started, not this command's defaults
+                Map<String, Object> p = stored;
                 if (p == null) {
                     throw new IllegalArgumentException("--resume: " + out + " holds no campaign (no "
                             + org.otherworld.vmtest.campaign.Campaign.PARAMS + ")");
@@ -215,9 +217,12 @@ public final class Main implements Runnable {
                 workloads = new ArrayList<>((List<String>) p.get("workloads"));
                 memoryMiB = ((Number) p.get("memory_mib")).intValue();
                 keepVmcore = Boolean.TRUE.equals(p.get("keep_vmcore"));
-                int stored = ((Number) p.get("runs")).intValue();
-                runs = runs == null ? stored : Math.max(runs, stored);
-                progress("resuming " + out + ": seed " + seed + ", " + runs + " runs, types " + types + ", workloads " + workloads);
+                int planned = ((Number) p.get("runs")).intValue();
+                runs = runs == null ? planned : Math.max(runs, planned);
+                if (resume) {
+                    progress("resuming " + out + ": seed " + seed + ", " + runs + " runs, types " + types + ", workloads "
+                            + workloads);
+                }
             }
             if (runs == null) {
                 runs = 14;
