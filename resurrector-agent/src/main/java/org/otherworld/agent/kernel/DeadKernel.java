@@ -70,6 +70,8 @@ public final class DeadKernel implements AutoCloseable {
     private MapleLayout mapleLayout;
     private XArrayLayout xarrayLayout;
     private SwapSource swapSource;
+    private long openStart;
+    private final java.util.Map<String, Long> openMs = new java.util.LinkedHashMap<>();
 
     private DeadKernel(ElfVmcore vmcore, PhysicalMemory memory, SymbolTable symbols, KernelTypes types, KernelAddressSpace kernelMemory,
                        int levels, long pageOffsetBase, long vmemmapBase, long physBase) {
@@ -98,9 +100,12 @@ public final class DeadKernel implements AutoCloseable {
      * BTF, and the self-check against VMCOREINFO rejects a profile of another boot.
      */
     public static DeadKernel open(Path vmcorePath, Path profileDir) throws IOException {
+        long t0 = System.nanoTime();
         ElfVmcore core = ElfVmcore.open(vmcorePath);
         try {
-            return bootstrap(core, core, profileDir);
+            DeadKernel k = bootstrap(core, core, profileDir);
+            k.openMs.put("elf", (k.openStart - t0) / 1_000_000);
+            return k;
         } catch (IOException | RuntimeException | Error e) {
             core.close();
             throw e;
@@ -117,12 +122,14 @@ public final class DeadKernel implements AutoCloseable {
     }
 
     private static DeadKernel bootstrap(ElfVmcore core, PhysicalMemory memory, Path profileDir) throws IOException {
+        long t0 = System.nanoTime();
         VmcoreInfo info = core.vmcoreInfo();
         String release = info.find("OSRELEASE").orElse("(unknown release)");
         long physBase = required(info.findNumber("phys_base"), "NUMBER(phys_base)", release);
         KernelImageMemory image = new KernelImageMemory(memory, physBase);
         SymbolTable symbols = loadSymbols(memory, info, profileDir, release);
         selfCheck(info, symbols, release);
+        long t1 = System.nanoTime();
 
         int levels = info.findNumber("pgtable_l5_enabled").orElse(0) == 1 ? 5 : 4;
         long pageOffsetBase = readVariable(image, symbols, "page_offset_base", release);
@@ -137,11 +144,18 @@ public final class DeadKernel implements AutoCloseable {
         KernelAddressSpace kas = new KernelAddressSpace(memory, pageOffsetBase, physBase, imageStart, imageEnd,
                 maxPfn << PAGE_SHIFT, walker);
 
+        long t2 = System.nanoTime();
         KernelTypes types = new KernelTypes(loadBtf(kas, symbols, profileDir, release));
         if (!types.hasStruct("task_struct")) {
             throw new UnsupportedKernelException("kernel " + release + ": its BTF has no struct task_struct");
         }
-        return new DeadKernel(core, memory, symbols, types, kas, levels, pageOffsetBase, vmemmapBase, physBase);
+        long t3 = System.nanoTime();
+        DeadKernel k = new DeadKernel(core, memory, symbols, types, kas, levels, pageOffsetBase, vmemmapBase, physBase);
+        k.openStart = t0;
+        k.openMs.put("symbols", (t1 - t0) / 1_000_000);
+        k.openMs.put("address_space", (t2 - t1) / 1_000_000);
+        k.openMs.put("btf", (t3 - t2) / 1_000_000);
+        return k;
     }
 
     private static SymbolTable loadSymbols(PhysicalMemory core, VmcoreInfo info, Path profileDir, String release)
@@ -269,6 +283,9 @@ public final class DeadKernel implements AutoCloseable {
     }
 
     // ---- accessors ----
+
+    /** How long the steps of opening took, in ms ({@code elf}, {@code symbols}, {@code address_space}, {@code btf}). */
+    public java.util.Map<String, Long> openTimings() { return java.util.Collections.unmodifiableMap(openMs); }
 
     public ElfVmcore vmcore() { return vmcore; }
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.otherworld.agent.files.DirtyPages;
@@ -68,6 +69,8 @@ public final class Resurrector {
 
     private final Options o;
     private final Consumer<String> log;
+    /** Time spent streaming pages (dump reads, page-table walks, pages-N.img writes) of all trees. */
+    private long pagesNanos;
 
     public Resurrector(Options o, Consumer<String> log) {
         this.o = o;
@@ -96,6 +99,8 @@ public final class Resurrector {
         }
         try (kernel) {
             long t1 = mark(phases, "open", t0);
+            Map<String, Object> detail = new LinkedHashMap<>();
+            kernel.openTimings().forEach((k, v) -> detail.put("open_" + k, v));
             report.put("status", "complete");
             report.put("kernel", kernel.release());
             String crashTime = kernel.info().findCrashTime().stream()
@@ -179,6 +184,10 @@ public final class Resurrector {
             totals.put("flush_mb", mb(flushBytes));
             report.put("totals", totals);
             report.put("phases_ms", phases);
+            detail.put("images_pages", pagesNanos / 1_000_000);
+            detail.put("images_pages_mb_per_s", pagesNanos == 0 ? null
+                    : Math.round(pagesTotal * 4096 / 1048576.0 / (pagesNanos / 1e9) * 100) / 100.0);
+            report.put("detail_ms", detail);
             double written = mb(imageBytes + flushBytes);
             long ioMs = (Long) phases.get("images") + (Long) phases.get("flush");
             report.put("mb_written", written);
@@ -279,6 +288,7 @@ public final class Resurrector {
                                           ImageMapper mapper, XsaveLayout layout,
                                           ResurrectionPlan tree, String crashTime, String panic, ClockImage clocks,
                                           Map<Integer, String> errors, Map<Integer, Integer> treeOf) {
+        long t0 = System.nanoTime();
         Map<String, Object> tr = new LinkedHashMap<>();
         tr.put("root", (long) tree.rootPid());
         Path dir = o.out().resolve(String.valueOf(tree.rootPid()));
@@ -300,6 +310,7 @@ public final class Resurrector {
                 return tr;
             }
         }
+        LongPredicate anonymous = anonymousTest(kernel);
         for (int attempt = 0; attempt < MAX_RETRIES && !members.isEmpty(); attempt++) {
             List<ProcessImage> images = new ArrayList<>();
             int[] current = {0};
@@ -308,11 +319,16 @@ public final class Resurrector {
                 try {
                     List<VmaImage> vmas = mapper.vmas(p.model());
                     PageSource raw = new VmcorePageSource(kernel.userMemory(p.model().mm().pgd()),
-                            kernel.physicalMemory(), vmas, pa -> anonymous(kernel, pa), vdso);
+                            kernel.physicalMemory(), vmas, anonymous, vdso);
                     int pid = p.pid();
                     PageSource tagged = sink -> {
                         current[0] = pid;
-                        raw.forEachPage(sink);
+                        long t = System.nanoTime();
+                        try {
+                            raw.forEachPage(sink);
+                        } finally {
+                            pagesNanos += System.nanoTime() - t;
+                        }
                     };
                     images.add(mapper.map(p, p == members.get(0), vmas, tagged));
                 } catch (RuntimeException e) {
@@ -332,6 +348,7 @@ public final class Resurrector {
                     tr.put("files", (long) w.files().size());
                     tr.put("pages", w.pagesWritten());
                     tr.put("bytes", bytes);
+                    tr.put("ms", (System.nanoTime() - t0) / 1_000_000);
                     for (ProcessPlan m : members) {
                         treeOf.put(m.pid(), tree.rootPid());
                     }
@@ -368,12 +385,24 @@ public final class Resurrector {
         return out;
     }
 
-    private static boolean anonymous(DeadKernel k, long pa) {
+    /**
+     * For a physical page: whether its struct page is anonymous (PAGE_MAPPING_ANON in page->mapping). The
+     * member's offset is resolved once; the test itself is one 8-byte read of the page's struct page.
+     */
+    static LongPredicate anonymousTest(DeadKernel k) {
+        long offset;
         try {
-            return (k.object("page", k.physToPage(pa & ~0xfffL)).read("mapping") & PAGE_MAPPING_ANON) != 0;
+            offset = k.types().struct("page").member("mapping").offset();
         } catch (RuntimeException e) {
-            return true; // unknown: keep the page (always correct, only larger)
+            return pa -> true; // unknown layout: keep every page (always correct, only larger)
         }
+        return pa -> {
+            try {
+                return (k.kernelMemory().readU64(k.physToPage(pa & ~0xfffL) + offset) & PAGE_MAPPING_ANON) != 0;
+            } catch (RuntimeException e) {
+                return true; // unknown: keep the page (always correct, only larger)
+            }
+        };
     }
 
     private long flush(DeadKernel kernel, Map<String, Object> flush, List<ProcessPlan> processes) {

@@ -2,6 +2,7 @@ package org.otherworld.agent.plan;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.function.LongPredicate;
@@ -17,8 +18,8 @@ import org.otherworld.agent.vmcore.MemoryAccessException;
 import org.otherworld.agent.vmcore.PhysicalMemory;
 
 /**
- * Streams a dead process's private pages straight from the vmcore to the image writer, one page at a
- * time, in ascending address order: every resident page of anonymous private VMAs ([heap], [stack],
+ * Streams a dead process's private pages straight from the vmcore to the image writer, in ascending
+ * address order, in runs of virtually and physically contiguous pages read with one bulk read each: every resident page of anonymous private VMAs ([heap], [stack],
  * [vdso], anonymous memory) and, of private file mappings, only the pages that became anonymous
  * (copy-on-write copies; the others come from the file on restore) when an anonymity test is given.
  * A page that is not in RAM (swapped out, migrating) stops the stream with an {@link IOException}: the
@@ -30,6 +31,13 @@ import org.otherworld.agent.vmcore.PhysicalMemory;
  */
 public final class VmcorePageSource implements PageSource {
     private static final int PAGE = ImageFormat.PAGE_SIZE;
+    /**
+     * Largest bulk read: 1 MiB. Large reads of /proc/vmcore cost far less per byte than page-sized ones
+     * (one system call or mapped copy per run instead of per page). One direct buffer per thread, reused
+     * by every process of the run.
+     */
+    static final int RUN_BYTES = 1 << 20;
+    private static final ThreadLocal<ByteBuffer> RUN_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(RUN_BYTES));
 
     private final UserAddressSpace space;
     private final PhysicalMemory phys;
@@ -65,6 +73,7 @@ public final class VmcorePageSource implements PageSource {
     @Override
     public void forEachPage(PageSink sink) throws IOException {
         byte[] buf = new byte[PAGE];
+        RunReader runs = new RunReader(phys, sink, RUN_BUFFER.get());
         for (VmaImage v : vmas) {
             if (!v.privateMemory()) {
                 continue;
@@ -78,18 +87,21 @@ public final class VmcorePageSource implements PageSource {
                 space.pages(v.start(), v.end(), new PageVisitor() {
                     @Override
                     public void resident(long va, long pa, long size, long entry, PageKind kind) {
-                        if (filePrivate && anonymousPage != null && !anonymousPage.test(pa)) {
-                            return; // an unmodified page of the file: restored from the file
-                        }
                         long s = Math.max(va, v.start());
                         long e = Math.min(va + size, v.end());
-                        for (long a = s; Long.compareUnsigned(a, e) < 0; a += PAGE) {
-                            try {
-                                phys.read(pa + (a - va), buf, 0, PAGE);
-                                sink.page(a, buf, 0);
-                            } catch (IOException ex) {
-                                throw new UncheckedIOException(ex);
+                        try {
+                            if (filePrivate && anonymousPage != null) {
+                                for (long a = s; Long.compareUnsigned(a, e) < 0; a += PAGE) {
+                                    long p = pa + (a - va);
+                                    if (anonymousPage.test(p)) { // else an unmodified page of the file: restored from it
+                                        runs.add(a, p, 1);
+                                    }
+                                }
+                            } else {
+                                runs.add(s, pa + (s - va), (e - s) / PAGE);
                             }
+                        } catch (IOException ex) {
+                            throw new UncheckedIOException(ex);
                         }
                     }
 
@@ -100,11 +112,78 @@ public final class VmcorePageSource implements PageSource {
                                 kind.name().toLowerCase(), type, offset)));
                     }
                 });
+                runs.flush();
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             } catch (MemoryAccessException e) {
                 throw new IOException(String.format("VMA 0x%x-0x%x: %s", v.start(), v.end(), e.getMessage()), e);
             }
+        }
+    }
+
+    /**
+     * Gathers pages into runs that are contiguous both virtually and physically (up to the buffer's
+     * size), reads each run from the dump with one bulk read and hands it to the sink in one call.
+     */
+    static final class RunReader {
+        private final PhysicalMemory phys;
+        private final PageSink sink;
+        private final ByteBuffer buf;
+        private final int maxPages;
+        private long va = -1, pa;
+        private int pages;
+        private long reads;
+
+        RunReader(PhysicalMemory phys, PageSink sink, ByteBuffer buf) {
+            this.phys = phys;
+            this.sink = sink;
+            this.buf = buf;
+            this.maxPages = buf.capacity() / PAGE;
+        }
+
+        /** Adds {@code count} pages at {@code va} (virtually and physically contiguous from {@code pa}). */
+        void add(long va, long pa, long count) throws IOException {
+            long v = va;
+            long p = pa;
+            long left = count;
+            while (left > 0) {
+                if (pages == 0 || v != this.va + (long) pages * PAGE || p != this.pa + (long) pages * PAGE
+                        || pages == maxPages) {
+                    flush();
+                    this.va = v;
+                    this.pa = p;
+                }
+                int n = (int) Math.min(left, maxPages - pages);
+                pages += n;
+                v += (long) n * PAGE;
+                p += (long) n * PAGE;
+                left -= n;
+            }
+        }
+
+        /** Reads and hands over the pending run, if any. */
+        void flush() throws IOException {
+            if (pages == 0) {
+                return;
+            }
+            int len = pages * PAGE;
+            buf.clear();
+            try {
+                phys.read(pa, buf, len);
+            } catch (MemoryAccessException e) {
+                throw new IOException(String.format("pages 0x%x-0x%x (physical 0x%x): %s", va, va + len, pa,
+                        e.getMessage()), e);
+            }
+            buf.flip();
+            reads++;
+            int n = pages;
+            pages = 0;
+            sink.pages(va, buf, n);
+        }
+
+        /** Bulk reads done so far. */
+        long reads() {
+            return reads;
         }
     }
 

@@ -1,6 +1,7 @@
 package org.otherworld.agent.vmcore;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -274,6 +275,38 @@ public final class ElfVmcore implements PhysicalMemory, AutoCloseable {
                 }
             }
             Arrays.fill(dst, off + done + fromFile, off + done + n, (byte) 0);
+            done += n;
+            p += n;
+        }
+    }
+
+    @Override
+    public void read(long paddr, ByteBuffer dst, int len) {
+        if (len < 0 || len > dst.remaining()) {
+            throw new IndexOutOfBoundsException("read of " + len + " bytes into a buffer with " + dst.remaining() + " left");
+        }
+        long p = paddr;
+        int done = 0;
+        while (done < len) {
+            SegmentMap.Piece piece = map.find(p);
+            if (piece == null) {
+                throw new MemoryAccessException(p, "physical address not in vmcore " + path.getFileName()
+                        + (p == paddr ? "" : " (read of " + len + " bytes from 0x" + Long.toHexString(paddr) + ")"));
+            }
+            int n = (int) Math.min(len - done, piece.end() - p);
+            LoadSegment s = piece.segment();
+            long rel = p - s.paddr();
+            int fromFile = (int) Math.max(0, Math.min(n, s.fileSize() - rel));
+            if (fromFile > 0) {
+                try {
+                    backing.read(s.fileOffset() + rel, dst, fromFile);
+                } catch (IOException e) {
+                    throw new MemoryAccessException(p, "I/O error reading vmcore " + path.getFileName() + ": " + e.getMessage(), e);
+                }
+            }
+            for (int i = fromFile; i < n; i++) {
+                dst.put((byte) 0);
+            }
             done += n;
             p += n;
         }

@@ -15,7 +15,28 @@ import java.util.Map;
 abstract class FileBacking {
     abstract void read(long fileOffset, byte[] dst, int off, int len) throws IOException;
 
+    /** Copies {@code len} bytes at {@code fileOffset} into {@code dst} at its position, advancing it. */
+    abstract void read(long fileOffset, ByteBuffer dst, int len) throws IOException;
+
     abstract String describe();
+
+    /** Reads exactly {@code len} bytes into {@code dst} (at its position, advancing it) with positional reads. */
+    static void readFully(FileChannel ch, long pos, ByteBuffer dst, int len) throws IOException {
+        int limit = dst.limit();
+        int end = dst.position() + len;
+        dst.limit(end);
+        try {
+            while (dst.position() < end) {
+                int n = ch.read(dst, pos + len - (end - dst.position()));
+                if (n < 0) {
+                    throw new IOException("unexpected end of file at offset 0x"
+                            + Long.toHexString(pos + len - (end - dst.position())));
+                }
+            }
+        } finally {
+            dst.limit(limit);
+        }
+    }
 
     /** Reads exactly {@code len} bytes with positional channel reads (no caching). */
     static void readFully(FileChannel ch, long pos, byte[] dst, int off, int len) throws IOException {
@@ -74,6 +95,27 @@ abstract class FileBacking {
                 }
                 fileOffset += n;
                 off += n;
+                len -= n;
+            }
+        }
+
+        @Override
+        void read(long fileOffset, ByteBuffer dst, int len) throws IOException {
+            while (len > 0) {
+                long index = fileOffset / chunkSize;
+                int within = (int) (fileOffset % chunkSize);
+                int n = (int) Math.min(len, chunkSize - within);
+                MappedByteBuffer b = chunk(index);
+                int at = dst.position();
+                try {
+                    dst.put(at, b, within, n);
+                    dst.position(at + n);
+                } catch (InternalError fault) {
+                    // a fault in the mapped page: retry unmapped, as the array path does
+                    dst.position(at);
+                    readFully(ch, fileOffset, dst, n);
+                }
+                fileOffset += n;
                 len -= n;
             }
         }
@@ -138,6 +180,20 @@ abstract class FileBacking {
                 fileOffset += n;
                 off += n;
                 len -= n;
+            }
+        }
+
+        @Override
+        synchronized void read(long fileOffset, ByteBuffer dst, int len) throws IOException {
+            if (len >= blockSize) { // large reads go straight into the buffer, bypassing the cache
+                readFully(ch, fileOffset, dst, len);
+            } else if (dst.hasArray()) {
+                read(fileOffset, dst.array(), dst.arrayOffset() + dst.position(), len);
+                dst.position(dst.position() + len);
+            } else {
+                byte[] tmp = new byte[len];
+                read(fileOffset, tmp, 0, len);
+                dst.put(tmp);
             }
         }
 

@@ -266,6 +266,7 @@ public final class GuestBuilder {
         }
         Path lib = Files.createDirectories(ow.resolve("lib"));
         Files.copy(ws.agentJar(), lib.resolve("otherworld-agent.jar"));
+        agentArchive(ow.resolve("jre"), lib);
         Files.copy(ws.demosJar(), lib.resolve("otherworld-demos.jar"));
         extractJnaNative(ws.demosJar(), Files.createDirectories(lib.resolve("jna")));
         Path bin = Files.createDirectories(ow.resolve("bin"));
@@ -275,6 +276,34 @@ public final class GuestBuilder {
             }
         }
         Files.copy(kmod, Files.createDirectories(ow.resolve("kmod")).resolve("ow_fault.ko"));
+    }
+
+    /** The agent's class-data sharing archive, next to its jar; the class list it is made from. */
+    static final String AGENT_ARCHIVE = "otherworld-agent.jsa";
+    static final String AGENT_CLASSLIST = "agent.classlist";
+
+    /**
+     * The agent's own class-data sharing archive: the JDK and agent classes of a crash-kernel run
+     * ({@code crash-kernel/agent.classlist}), parsed and verified once here, mapped by the agent's JVM
+     * in the crash kernel (the launcher's {@code OW_AGENT_CDS=1}). Only the agent uses it: a default
+     * archive of the runtime made criu restore of every resurrected application JVM fail (reverted in
+     * f55245f). Made with the guest's own runtime (the archive is tied to that JVM) from the jar's
+     * installed copy, named by a relative path so that it matches {@code /opt/ow/lib} in the guest
+     * (the launcher runs java there). A failure leaves the guest without the archive, not broken.
+     */
+    private void agentArchive(Path jre, Path lib) {
+        Path list = ws.crashKernelDir().resolve(AGENT_CLASSLIST);
+        if (!Files.isRegularFile(list)) {
+            log.accept("agent CDS archive: no " + list + ", the agent starts without one");
+            return;
+        }
+        Exec.Result r = Exec.run(List.of(jre.resolve("bin/java").toString(), "-Xshare:dump",
+                "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + AGENT_ARCHIVE, "-cp",
+                "otherworld-agent.jar"), lib, 300);
+        if (r.exit() != 0 || !Files.isRegularFile(lib.resolve(AGENT_ARCHIVE))) {
+            log.accept("agent CDS archive not made (exit " + r.exit() + "): "
+                    + r.stderr().strip().lines().reduce((a, b) -> b).orElse(""));
+        }
     }
 
     /** Where JNA keeps its x86-64 Linux native stub inside its jar (and so inside our fat jars). */
@@ -339,7 +368,11 @@ public final class GuestBuilder {
         }
         try (var s = Files.list(ws.crashKernelDir())) {
             for (Path f : s.filter(Files::isRegularFile).toList()) {
-                fs.file("/opt/ow/crash-kernel/" + f.getFileName(), f);
+                String n = f.getFileName().toString();
+                if (n.equals(AGENT_CLASSLIST) || n.equals("agent-classlist")) {
+                    continue; // build inputs of the agent's archive (on the data disk), not needed in the guest
+                }
+                fs.file("/opt/ow/crash-kernel/" + n, f);
             }
         }
         for (String r : GUEST_RESOURCES) {
