@@ -1,7 +1,8 @@
 /*
  * tcpecho PORT DIR: accepts one TCP connection on PORT and answers every line with
  * "<count> <line>", count being its own count of lines (state in the process's memory). Closes the
- * listening socket once connected. On the line "bye" it writes DIR/done with the count and exits.
+ * listening socket once connected. On the line "bye" it writes DIR/done with the count and then
+ * idles (the trial checks that the resurrected process is still there, after the client is done).
  * Interrupted calls (a resurrected read or write returns EINTR) are retried.
  */
 #include <errno.h>
@@ -78,7 +79,10 @@ int main(int argc, char **argv)
 					fclose(f);
 				}
 				printf("tcpecho: bye after %ld lines\n", count);
-				return 0;
+				fflush(stdout);
+				/* stays alive: the trial checks that the resurrected process still runs */
+				for (;;)
+					pause();
 			}
 			size_t used = (size_t)(nl - line) + 1;
 			memmove(line, nl + 1, have - used);
