@@ -19,7 +19,17 @@ public enum FileKind {
     /** An open FIFO (FD_TYPES FIFO, fifo_entry plus a reg_file_entry with its path); see {@link PipeImage}. */
     FIFO(PipeImage.class),
     /** An AF_INET/AF_INET6 TCP or UDP socket (FD_TYPES INETSK, inet_sk_entry); see {@link InetSocketImage}. */
-    INET_SOCKET(InetSocketImage.class);
+    INET_SOCKET(InetSocketImage.class),
+    /** An eventfd (FD_TYPES EVENTFD, eventfd_file_entry); see {@link EventfdImage}. */
+    EVENTFD(EventfdImage.class),
+    /** An epoll instance (FD_TYPES EVENTPOLL, eventpoll_file_entry); see {@link EpollImage}. */
+    EPOLL(EpollImage.class),
+    /** A timerfd (FD_TYPES TIMERFD, timerfd_entry); see {@link TimerfdImage}. */
+    TIMERFD(TimerfdImage.class),
+    /** A signalfd (FD_TYPES SIGNALFD, signalfd_entry); see {@link SignalfdImage}. */
+    SIGNALFD(SignalfdImage.class),
+    /** An inotify instance (FD_TYPES INOTIFY, inotify_file_entry); see {@link InotifyImage}. */
+    INOTIFY(InotifyImage.class);
 
     private final Class<? extends FileDetail> detail;
 

@@ -45,6 +45,7 @@ final class FileTable {
                 case INET_SOCKET -> addInetSocket(f.inet(), f.flags());
                 case PIPE -> addPipe(f.pipe(), f.flags());
                 case FIFO -> addFifo(f);
+                case EVENTFD, EPOLL, TIMERFD, SIGNALFD, INOTIFY -> addEventFile(f);
                 default -> add(f.path(), f.flags(), f.pos(), f.kind() == FileKind.REGULAR ? f.size() : -1, f.mode());
             };
             byIdentity.put(f, id);
@@ -59,6 +60,7 @@ final class FileTable {
             case INET_SOCKET -> FdTypes.INETSK;
             case PIPE -> FdTypes.PIPE;
             case FIFO -> FdTypes.FIFO;
+            case EVENTFD, EPOLL, TIMERFD, SIGNALFD, INOTIFY -> EventFiles.fdType(f.kind());
             default -> FdTypes.REG;
         };
     }
@@ -76,6 +78,13 @@ final class FileTable {
         entries.add(InetSockets.fileEntry(id, s, flags));
         inetSockets.add(s);
         socketIds.put(s.ino(), id);
+        return id;
+    }
+
+    /** An eventfd, epoll, timerfd, signalfd or inotify entry ({@link EventFiles}). */
+    private int addEventFile(FileImage f) {
+        int id = entries.size() + 1;
+        entries.add(EventFiles.fileEntry(id, f));
         return id;
     }
 

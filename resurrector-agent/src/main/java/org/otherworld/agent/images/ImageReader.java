@@ -52,6 +52,9 @@ public final class ImageReader {
     private final XsaveLayout xsaveLayout;
 
     /** @param xsaveLayout layout used to rebuild XSAVE areas from fpregs entries */
+    /** Event file entries (eventfd, epoll ...) of files.img by id, for the set being read. */
+    private final Map<Integer, FileImage> eventFiles = new HashMap<>();
+
     public ImageReader(XsaveLayout xsaveLayout) {
         this.xsaveLayout = xsaveLayout;
     }
@@ -70,6 +73,7 @@ public final class ImageReader {
         Map<Integer, FileImage> pipeEnds = new HashMap<>();
         List<FileEntry> pipeEntries = new ArrayList<>();
         Map<Integer, org.otherworld.agent.images.proto.InetSkEntry> inet = new HashMap<>();
+        eventFiles.clear();
         try (ImageInput in = ImageInput.open(dir.resolve(ImageFormat.files()), ImageFormat.FILES_MAGIC)) {
             for (FileEntry f : in.all(FileEntry.parser(), MAX_ENTRIES)) {
                 if (f.getType() == FdTypes.REG && f.hasReg()) {
@@ -80,6 +84,11 @@ public final class ImageReader {
                     pipeEntries.add(f);
                 } else if (f.getType() == FdTypes.INETSK && f.hasIsk()) {
                     inet.put(f.getId(), f.getIsk());
+                } else {
+                    FileImage ev = EventFiles.toImage(f);
+                    if (ev != null) {
+                        eventFiles.put(f.getId(), ev);
+                    }
                 }
             }
         }
@@ -212,6 +221,12 @@ public final class ImageReader {
                     }
                     f = descriptions.computeIfAbsent(e.getId(), k -> FileTable.toImage(u,
                             queues.getOrDefault(u.getId(), List.of())));
+                } else if (eventFiles.containsKey(e.getId()) && e.getType() != FdTypes.REG) {
+                    f = eventFiles.get(e.getId());
+                    if (EventFiles.fdType(f.kind()) != e.getType()) {
+                        throw new ImageFormatException(fdName + " fd " + e.getFd() + ": type " + e.getType() + " but id "
+                                + e.getId() + " is a " + f.kind() + " in files.img");
+                    }
                 } else if (e.getType() == FdTypes.PIPE || e.getType() == FdTypes.FIFO) {
                     f = pipeEnds.get(e.getId());
                     if (f == null || (f.kind() == FileKind.PIPE) != (e.getType() == FdTypes.PIPE)) {

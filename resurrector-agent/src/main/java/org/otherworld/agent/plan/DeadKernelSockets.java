@@ -24,6 +24,7 @@ public final class DeadKernelSockets implements SocketOracle {
     /** pipe_inode_info address -&gt; what was read from it (every end of a pipe gets the same result). */
     private final java.util.Map<Long, PipeFacts> pipes = new java.util.HashMap<>();
     private org.otherworld.agent.net.InetSocketReader inetReader;
+    private DeadKernelEventFiles eventFiles;
 
     public DeadKernelSockets(DeadKernel kernel) {
         this.kernel = kernel;
@@ -157,6 +158,15 @@ public final class DeadKernelSockets implements SocketOracle {
                     page -> kernel.physToDirectMap(kernel.pageToPhys(page)));
         }
         return inetReader.read(s.sock(), f.ino());
+    }
+
+    /** The eventfd, timerfd, signalfd, epoll or inotify object behind {@code f} ({@link DeadKernelEventFiles}). */
+    @Override
+    public EventFileFacts eventFile(OpenFile f) {
+        if (eventFiles == null) {
+            eventFiles = new DeadKernelEventFiles(kernel, () -> System.currentTimeMillis() * 1_000_000L);
+        }
+        return eventFiles.read(f);
     }
 
     private boolean gone(KObject peer) {

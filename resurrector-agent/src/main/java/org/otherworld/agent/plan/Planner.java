@@ -152,20 +152,35 @@ public final class Planner {
         return out;
     }
 
+    /** Descriptor kinds whose kernel object {@link SocketOracle#eventFile} reads. */
+    private static final Set<org.otherworld.agent.files.FileKind> EVENT_KINDS = java.util.EnumSet.of(
+            org.otherworld.agent.files.FileKind.EVENTFD, org.otherworld.agent.files.FileKind.EPOLL,
+            org.otherworld.agent.files.FileKind.TIMERFD, org.otherworld.agent.files.FileKind.SIGNALFD,
+            org.otherworld.agent.files.FileKind.INOTIFY);
+
     private ProcessPlan planOne(ProcessModel p, String systemReason, Set<Integer> faultyTids,
                                 IpcNamespaceOracle.IpcNamespace ns, Set<Long> orphanedSockets) {
         Registration reg = registrations.of(p).orElse(null);
         boolean faulty = p.threads().stream().anyMatch(t -> faultyTids.contains(t.tid()));
         List<ResourceClassifier.FdDecision> fds = new ArrayList<>();
+        Map<Integer, EventFileFacts> epolls = new HashMap<>();
         List<UnrestoredResource> unrestored = new ArrayList<>();
         if (p.files() != null) {
             for (OpenFile f : p.files()) {
                 UnixSocketFacts unix = f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.unix(f) : null;
                 PipeFacts pipe = f.kind() == org.otherworld.agent.files.FileKind.PIPE
                         || f.kind() == org.otherworld.agent.files.FileKind.FIFO ? sockets.pipe(f) : null;
+                EventFileFacts event = EVENT_KINDS.contains(f.kind()) ? sockets.eventFile(f) : null;
+                if (f.kind() == org.otherworld.agent.files.FileKind.EPOLL && event != null && event.epoll() != null) {
+                    epolls.put(f.fd(), event);
+                }
                 ResourceClassifier.FdDecision d = UnixPeers.apply(ResourceClassifier.classify(f, unix, pipe,
-                        f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.inet(f) : null), orphanedSockets);
+                        f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.inet(f) : null, event),
+                        orphanedSockets);
                 fds.add(d);
+            }
+            fds = EpollTargets.resolve(fds, epolls);
+            for (ResourceClassifier.FdDecision d : fds) {
                 if (!d.restored()) {
                     unrestored.add(d.unrestored());
                 }

@@ -110,6 +110,18 @@ public final class ResourceClassifier {
      * @param inet for a TCP/UDP socket what the dead kernel says about it (null if unknown: unrestored)
      */
     public static FdDecision classify(OpenFile f, UnixSocketFacts unix, PipeFacts pipe, InetSocketRead inet) {
+        return classify(f, unix, pipe, inet, null);
+    }
+
+    /**
+     * Classifies one open descriptor.
+     *
+     * @param event for an eventfd, timerfd, signalfd, epoll or inotify descriptor what the dead kernel says
+     *              about it (null if unknown: unrestored). An epoll's registrations are resolved afterwards
+     *              against the process's other descriptors ({@link EpollTargets}).
+     */
+    public static FdDecision classify(OpenFile f, UnixSocketFacts unix, PipeFacts pipe, InetSocketRead inet,
+                                      EventFileFacts event) {
         String path = f.path() == null ? "?" : f.path();
         String desc = f.description() != null && !f.description().isBlank() ? f.description() : path;
         switch (f.kind()) {
@@ -182,7 +194,17 @@ public final class ResourceClassifier {
             }
             case EVENTFD, EPOLL, TIMERFD, SIGNALFD, INOTIFY -> {
                 String kind = f.kind().name().toLowerCase();
-                return unrestored(f, kind, desc, kind + " instances are not restored");
+                if (event == null) {
+                    return unrestored(f, kind, desc, "the " + kind + "'s state could not be read");
+                }
+                if (event.unrestorable() != null) {
+                    return unrestored(f, kind, desc, event.unrestorable());
+                }
+                FileKind as = FileKind.valueOf(f.kind().name());
+                if (as == FileKind.EPOLL) {
+                    return new FdDecision(f, as, null, new org.otherworld.agent.images.EpollImage(java.util.List.of()));
+                }
+                return new FdDecision(f, as, null, event.detail());
             }
             case PTY -> {
                 return unrestored(f, "device", desc, "terminals are not restored");
@@ -203,6 +225,13 @@ public final class ResourceClassifier {
     /** Whether {@code v} attaches a SysV shared memory segment (d_path "/SYSV%08x (deleted)", shared). */
     public static boolean isSysvShm(Vma v) {
         return v.isFile() && v.path() != null && v.path().startsWith("/SYSV") && (v.flags() & VmaFlags.VM_MAYSHARE) != 0;
+    }
+
+    /** An unrestored decision for {@code f} of report kind {@code kind} (description as classify gives it). */
+    static FdDecision unrestoredDecision(OpenFile f, String kind, String reason) {
+        String path = f.path() == null ? "?" : f.path();
+        String desc = f.description() != null && !f.description().isBlank() ? f.description() : path;
+        return unrestored(f, kind, desc, reason);
     }
 
     private static FdDecision unrestored(OpenFile f, String kind, String desc, String reason) {

@@ -29,4 +29,12 @@ public interface SocketOracle {
     default org.otherworld.agent.net.InetSocketRead inet(OpenFile f) {
         return null;
     }
+
+    /**
+     * The eventfd, timerfd, signalfd, epoll or inotify object behind {@code f} as it is restored, or why
+     * not; null if unknown (then it stays an unrestored resource).
+     */
+    default EventFileFacts eventFile(OpenFile f) {
+        return null;
+    }
 }

@@ -128,6 +128,18 @@ public record Workload(String name, String dir, String command, String ready, St
                 "test -s progress", "cat progress", "/opt/ow/bin/fpuspin check /data/work/fpu \"$PRE\"", null);
     }
 
+    /**
+     * Event descriptors (issue 10 part 5): {@code evfds} (demo-apps/src/main/c) holds an eventfd (counter 41),
+     * a periodic 1 s timerfd, a signalfd for the blocked SIGUSR2, an inotify watch on {@code watched} and an
+     * epoll watching them with data cookies. Its check sends SIGUSR2, modifies {@code watched}, and passes
+     * when the restored process sees both through the epoll with the original cookies, its timer keeps
+     * ticking once a second and the eventfd still reads 41.
+     */
+    public static Workload evfds() {
+        return new Workload("evfds", "/data/work/evfds", "exec /opt/ow/bin/evfds run /data/work/evfds",
+                "test -s status", "cat status", "/opt/ow/bin/evfds check /data/work/evfds", null);
+    }
+
     /** Built-in workloads by name (demos, SDK demos, pipes and sockets, fpu), for {@code --workload NAME}; null if unknown. */
     public static Workload builtin(String name) {
         for (Workload w : builtins()) {
@@ -147,6 +159,7 @@ public record Workload(String name, String dir, String command, String ready, St
         all.addAll(sdkDemos());
         all.addAll(channelDemos());
         all.add(fpu());
+        all.add(evfds());
         return all;
     }
 
