@@ -193,6 +193,7 @@ public final class Resurrector {
             report.put("mb_written", written);
             report.put("mb_per_s", ioMs == 0 ? null : Math.round(written * 1000.0 / ioMs * 100) / 100.0);
             report.put("peak_rss_kib", peakRssKib(Path.of("/proc/self/status")));
+            report.put("class_data_archive", classDataArchive(Path.of("/proc/self/maps")));
             Files.writeString(o.out().resolve("report.json"), Json.write(report));
             log.accept(String.format("resurrect: %d of %d processes in %d trees; images %.1f MB, flushed %.1f MB; %d ms",
                     resurrected, plan.processes().size(), totals.get("trees"), mb(imageBytes), mb(flushBytes),
@@ -241,6 +242,20 @@ public final class Resurrector {
             // not on Linux, or an unexpected format: unknown
         }
         return null;
+    }
+
+    /**
+     * The class-data sharing archive this JVM mapped (the agent's own in the crash kernel, see
+     * crash-kernel/otherworld), from {@code maps}; "none" when none is mapped (an archive that did not
+     * match its jar is silently ignored by -Xshare:auto: this is how a trial sees it), null if unknown.
+     */
+    static String classDataArchive(Path maps) {
+        try (var lines = Files.lines(maps)) {
+            return lines.map(l -> l.substring(l.lastIndexOf(' ') + 1)).filter(f -> f.endsWith(".jsa")).findFirst()
+                    .orElse("none");
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static double mb(long bytes) {
