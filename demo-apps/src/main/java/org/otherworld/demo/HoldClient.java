@@ -275,8 +275,8 @@ final class HoldClient {
                 out.println("FAIL the client is on another connection (port " + b[1] + ", was " + before[1] + ")");
                 ok = false;
             }
-            if (a[0] <= before[0]) {
-                out.println("FAIL no request completed after the crash (" + a[0] + ", was " + before[0] + ")");
+            if (b[0] <= before[0]) {
+                out.println("FAIL no request completed after the crash (" + b[0] + ", was " + before[0] + ")");
                 ok = false;
             }
         }
