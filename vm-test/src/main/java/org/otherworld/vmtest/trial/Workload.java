@@ -116,9 +116,9 @@ public record Workload(String name, String dir, String command, String ready, St
 
     /**
      * Loopback TCP (issue 10): {@code tcploop} (demo-apps/src/main/c) runs a server and a client in the
-     * guest, one process tree (the workload's shell and its two children: both ends of every connection
-     * are restored by the same criu restore; a socket restored alone would send to a port that has no
-     * socket yet and be reset). The client keeps 48 numbered requests outstanding on a 127.0.0.1 and a
+     * guest, one process tree (the workload's {@code sh -c} execs the client, whose child is the server:
+     * both ends of every connection are restored by the same criu restore; a socket restored alone would
+     * send to a port that has no socket yet and be reset). The client keeps 48 numbered requests outstanding on a 127.0.0.1 and a
      * ::1 connection and reads answers slowly, so at the crash bytes wait unread in both directions; both
      * sides check every number. The check passes when neither side saw anything lost, duplicated or
      * reordered and both connections still advance.
