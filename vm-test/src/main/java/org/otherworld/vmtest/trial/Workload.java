@@ -99,9 +99,10 @@ public record Workload(String name, String dir, String command, String ready, St
     /**
      * Pipes and sockets with data in flight (issue 10), part of the default trial: {@code pipeline}
      * (producer | consumer over an anonymous pipe the producer keeps full, every byte of the sequence
-     * checked) and {@code unixpair} (a Unix stream socket server and client with 32 requests
-     * outstanding, every answer checked); both from demo-apps/src/main/c. Their checks pass when no byte
-     * or answer was lost, duplicated or reordered and the conversation still advances.
+     * checked), {@code unixpair} (a Unix stream socket server and client with 32 requests
+     * outstanding, every answer checked) and {@code tcploop} (loopback TCP, {@link #tcpLoop()}); all from
+     * demo-apps/src/main/c. Their checks pass when no byte or answer was lost, duplicated or reordered and
+     * the conversation still advances.
      */
     public static List<Workload> channelDemos() {
         return List.of(
@@ -111,7 +112,8 @@ public record Workload(String name, String dir, String command, String ready, St
                 new Workload("unixpair", "/data/work/unixpair",
                         "/opt/ow/bin/unixpair server /data/work/unixpair/srv.sock & "
                                 + "/opt/ow/bin/unixpair client /data/work/unixpair/srv.sock /data/work/unixpair",
-                        "test -s progress", null, "/opt/ow/bin/unixpair check /data/work/unixpair", null));
+                        "test -s progress", null, "/opt/ow/bin/unixpair check /data/work/unixpair", null),
+                tcpLoop());
     }
 
     /**
@@ -183,7 +185,6 @@ public record Workload(String name, String dir, String command, String ready, St
         List<Workload> all = new java.util.ArrayList<>(demos());
         all.addAll(sdkDemos());
         all.addAll(channelDemos());
-        all.add(tcpLoop());
         all.addAll(noProcedureDemos());
         all.add(fpu());
         return all;

@@ -35,6 +35,7 @@ class WorkloadTest {
     @Test
     void loopbackAndNoProcedureWorkloadsAreBuiltIns() {
         Workload loop = Workload.builtin("tcploop");
+        assertEquals(List.of("pipeline", "unixpair", "tcploop"), Workload.channelDemos().stream().map(Workload::name).toList());
         assertEquals("/opt/ow/bin/tcploop server /data/work/tcploop & /opt/ow/bin/tcploop client /data/work/tcploop",
                 loop.command());
         Workload kv = Workload.builtin("kvstore-noproc");
