@@ -73,6 +73,19 @@ class HoldClientTest {
     }
 
     @Test
+    void theBlockingFrontEndServesTheJdkHttpClientToo() throws Exception {
+        try (BlockingSessionServer server = new BlockingSessionServer(0, new KvStore())) {
+            InetSocketAddress addr = new InetSocketAddress("127.0.0.1", server.port());
+            Path acks = dir.resolve("jdk-acks");
+            assertEquals(5, SessionClientTool.createSessions(addr, 5, acks, 0));
+            boolean[] ok = new boolean[1];
+            String out = run(o -> ok[0] = SessionClientTool.check(addr, acks, o));
+            assertTrue(ok[0], out);
+            assertTrue(out.contains("INFO sessions=5 acked=5 checksum="), out);
+        }
+    }
+
+    @Test
     void kvstoreHeldConnectionAndAStoppedClient() throws Exception {
         KvStore store = new KvStore();
         try (KvServer server = new KvServer(new InetSocketAddress("127.0.0.1", 0), store)) {
