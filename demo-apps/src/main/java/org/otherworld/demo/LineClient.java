@@ -33,6 +33,10 @@ final class LineClient implements AutoCloseable {
         return reply;
     }
 
+    int localPort() {
+        return socket.getLocalPort();
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

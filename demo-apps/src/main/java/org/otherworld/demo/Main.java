@@ -10,7 +10,7 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             System.err.println("usage: Main counter|kvstore|kvstore-client|kvstore-check|sessions|sessions-client"
-                    + "|sessions-check|journal|journal-check [args]");
+                    + "|sessions-check|kvstore-hold|sessions-hold|hold-check|journal|journal-check [args]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -35,6 +35,15 @@ public final class Main {
                 break;
             case "sessions-check":
                 SessionClientTool.checkMain(rest);
+                break;
+            case "kvstore-hold":
+                HoldClient.holdMain("kvstore", rest);
+                break;
+            case "sessions-hold":
+                HoldClient.holdMain("sessions", rest);
+                break;
+            case "hold-check":
+                HoldClient.checkMain(rest);
                 break;
             case "journal":
                 JournalApp.main(rest);

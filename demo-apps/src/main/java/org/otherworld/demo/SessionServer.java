@@ -6,28 +6,23 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * HTTP front end of the {@code sessions} demo over a session map held in a {@link KvStore}
- * (session id to user name). Endpoints: {@code POST /sessions?user=NAME} (201, body: the new id),
- * {@code GET /sessions/ID} (200 {@code user=NAME} or 404), {@code GET /stats}
- * ({@code sessions=N acked=M checksum=HEX}). {@link #reopen()} replaces the listening socket.
+ * HTTP front end of the {@code sessions} demo (JDK HttpServer, an NIO selector: epoll and eventfd)
+ * over a session map held in a {@link KvStore} (session id to user name); requests in
+ * {@link SessionRoutes}. {@link #reopen()} replaces the listening socket.
  */
 final class SessionServer implements AutoCloseable {
     private static final long OLD_SERVER_STOP_WAIT_MS = 2000;
     private static final int BIND_ATTEMPTS = 25;
     private static final long BIND_PAUSE_MS = 200;
-    private final KvStore sessions;
-    private final AtomicLong nextId = new AtomicLong(1);
+    private final SessionRoutes routes;
     private final int port;
     private volatile HttpServer server;
 
     SessionServer(int port, KvStore sessions) throws IOException {
-        this.sessions = sessions;
-        this.nextId.set(sessions.size() + 1L);
+        this.routes = new SessionRoutes(sessions);
         this.server = start(port);
         this.port = server.getAddress().getPort();
     }
@@ -38,53 +33,18 @@ final class SessionServer implements AutoCloseable {
 
     private HttpServer start(int p) throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress(p), 64);
-        s.createContext("/sessions", this::sessions);
-        s.createContext("/stats", ex -> reply(ex, 200, "sessions=" + sessions.size() + " acked=" + sessions.acked()
-                + " checksum=" + sessions.checksum() + "\n"));
+        s.createContext("/sessions", this::serve);
+        s.createContext("/stats", this::serve);
         s.start();
         return s;
     }
 
-    private void sessions(HttpExchange ex) throws IOException {
-        String path = ex.getRequestURI().getPath();
-        if (ex.getRequestMethod().equals("POST") && path.equals("/sessions")) {
-            String user = query(ex.getRequestURI().getRawQuery(), "user");
-            if (user == null || user.isEmpty()) {
-                reply(ex, 400, "missing user\n");
-                return;
-            }
-            String id = "s" + nextId.getAndIncrement() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
-            sessions.put(id, user);
-            reply(ex, 201, id + "\n");
-        } else if (ex.getRequestMethod().equals("GET") && path.startsWith("/sessions/")) {
-            String user = sessions.get(path.substring("/sessions/".length()));
-            if (user == null) {
-                reply(ex, 404, "no such session\n");
-            } else {
-                reply(ex, 200, "user=" + user + "\n");
-            }
-        } else {
-            reply(ex, 405, "unsupported\n");
-        }
-    }
-
-    private static String query(String raw, String key) {
-        if (raw == null) {
-            return null;
-        }
-        for (String kv : raw.split("&")) {
-            int eq = kv.indexOf('=');
-            if (eq > 0 && kv.substring(0, eq).equals(key)) {
-                return URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
-            }
-        }
-        return null;
-    }
-
-    private static void reply(HttpExchange ex, int status, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    private void serve(HttpExchange ex) throws IOException {
+        SessionRoutes.Reply r = routes.handle(ex.getRequestMethod(), ex.getRequestURI().getPath(),
+                ex.getRequestURI().getRawQuery());
+        byte[] b = r.body().getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        ex.sendResponseHeaders(status, b.length);
+        ex.sendResponseHeaders(r.status(), b.length);
         try (OutputStream o = ex.getResponseBody()) {
             o.write(b);
         }

@@ -25,6 +25,8 @@ public final class VmaStatus {
 
     public static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
     public static final int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_GROWSDOWN = 0x100;
+    /** MAP_NORESERVE (x86-64 uapi asm-generic/mman.h); criu dump sets it for the VmFlags "nr" (VM_NORESERVE). */
+    public static final int MAP_NORESERVE = 0x4000;
 
     /** open(2) flags CRIU records for mapped files. */
     public static final int O_RDONLY = 0, O_RDWR = 2;

@@ -192,8 +192,13 @@ public final class ImageMapper {
                 | ((f & VmaFlags.VM_WRITE) != 0 ? VmaStatus.PROT_WRITE : 0)
                 | ((f & VmaFlags.VM_EXEC) != 0 ? VmaStatus.PROT_EXEC : 0);
         boolean shared = (f & VmaFlags.VM_MAYSHARE) != 0;
+        // MAP_NORESERVE as criu dump writes it (proc_parse.c, VmFlags "nr"): criu premaps a private VMA that
+        // a child shares copy-on-write (same range in parent and child, e.g. two JVMs) writable; without
+        // it a JVM's 1 GiB PROT_NONE class-space reservation is charged as commit and the mmap fails with
+        // ENOMEM in a 1 GiB guest ("Unable to map ANON_VMA", measured in a kvstore-noproc trial)
         int flags = (shared ? VmaStatus.MAP_SHARED : VmaStatus.MAP_PRIVATE)
-                | ((f & VmaFlags.VM_GROWSDOWN) != 0 ? VmaStatus.MAP_GROWSDOWN : 0);
+                | ((f & VmaFlags.VM_GROWSDOWN) != 0 ? VmaStatus.MAP_GROWSDOWN : 0)
+                | ((f & VmaFlags.VM_NORESERVE) != 0 ? VmaStatus.MAP_NORESERVE : 0);
         String name = v.name() == null ? "" : v.name();
         int status;
         String path = null;

@@ -26,6 +26,21 @@ class ImageMapperTest {
     }
 
     @Test
+    void noReserveReservationsKeepMapNoReserve() {
+        // a JVM's class-space reservation: PROT_NONE, private, VM_NORESERVE (VmFlags "mr mw me nr")
+        long mayRwx = org.otherworld.agent.task.VmaFlags.VM_MAYREAD | org.otherworld.agent.task.VmaFlags.VM_MAYWRITE
+                | org.otherworld.agent.task.VmaFlags.VM_MAYEXEC;
+        VmaImage reserved = ImageMapper.vma(new org.otherworld.agent.task.Vma(0, 0x1000d0000L, 0x140000000L,
+                mayRwx | org.otherworld.agent.task.VmaFlags.VM_NORESERVE, 0, 0, null, null, 0, 0));
+        assertEquals(VmaStatus.MAP_PRIVATE | VmaStatus.MAP_ANONYMOUS | VmaStatus.MAP_NORESERVE, reserved.flags());
+        assertEquals(0, reserved.prot());
+        VmaImage committed = ImageMapper.vma(new org.otherworld.agent.task.Vma(0, 0x1000c0000L, 0x1000d0000L,
+                mayRwx | org.otherworld.agent.task.VmaFlags.VM_READ | org.otherworld.agent.task.VmaFlags.VM_WRITE
+                        | org.otherworld.agent.task.VmaFlags.VM_ACCOUNT, 0, 0, null, null, 0, 0));
+        assertEquals(VmaStatus.MAP_PRIVATE | VmaStatus.MAP_ANONYMOUS, committed.flags());
+    }
+
+    @Test
     void mapsVmasFdsAndThreads() {
         OpenFile log = Models.file(1, FileKind.REGULAR, "/data/log", "ext4");
         OpenFile dup = new OpenFile(2, true, log.file(), log.flags(), log.fmode(), log.pos(), log.path(), log.mntId(),

@@ -99,9 +99,10 @@ public record Workload(String name, String dir, String command, String ready, St
     /**
      * Pipes and sockets with data in flight (issue 10), part of the default trial: {@code pipeline}
      * (producer | consumer over an anonymous pipe the producer keeps full, every byte of the sequence
-     * checked) and {@code unixpair} (a Unix stream socket server and client with 32 requests
-     * outstanding, every answer checked); both from demo-apps/src/main/c. Their checks pass when no byte
-     * or answer was lost, duplicated or reordered and the conversation still advances.
+     * checked), {@code unixpair} (a Unix stream socket server and client with 32 requests
+     * outstanding, every answer checked) and {@code tcploop} (loopback TCP, {@link #tcpLoop()}); all from
+     * demo-apps/src/main/c. Their checks pass when no byte or answer was lost, duplicated or reordered and
+     * the conversation still advances.
      */
     public static List<Workload> channelDemos() {
         return List.of(
@@ -111,7 +112,45 @@ public record Workload(String name, String dir, String command, String ready, St
                 new Workload("unixpair", "/data/work/unixpair",
                         "/opt/ow/bin/unixpair server /data/work/unixpair/srv.sock & "
                                 + "/opt/ow/bin/unixpair client /data/work/unixpair/srv.sock /data/work/unixpair",
-                        "test -s progress", null, "/opt/ow/bin/unixpair check /data/work/unixpair", null));
+                        "test -s progress", null, "/opt/ow/bin/unixpair check /data/work/unixpair", null),
+                tcpLoop());
+    }
+
+    /**
+     * Loopback TCP (issue 10): {@code tcploop} (demo-apps/src/main/c) runs a server and a client in the
+     * guest, one process tree (the workload's {@code sh -c} execs the client, whose child is the server:
+     * both ends of every connection are restored by the same criu restore; a socket restored alone would
+     * send to a port that has no socket yet and be reset). The client keeps 48 numbered requests outstanding on a 127.0.0.1 and a
+     * ::1 connection and reads answers slowly, so at the crash bytes wait unread in both directions; both
+     * sides check every number. The check passes when neither side saw anything lost, duplicated or
+     * reordered and both connections still advance.
+     */
+    public static Workload tcpLoop() {
+        return new Workload("tcploop", "/data/work/tcploop",
+                "/opt/ow/bin/tcploop server /data/work/tcploop & /opt/ow/bin/tcploop client /data/work/tcploop",
+                "test -s progress", "cat progress", "/opt/ow/bin/tcploop check /data/work/tcploop", null);
+    }
+
+    /**
+     * The kvstore and sessions demos without a crash procedure ({@code --no-crash-procedure}), each with a
+     * client in the same process tree that holds ONE connection across the crash ({@code kvstore-hold},
+     * {@code sessions-hold}; a few requests a second, each acknowledged one recorded). Everything they
+     * hold is restored (the listening socket, the established connection, memory), so they are
+     * resurrected without a procedure and simply continue. The check ({@code hold-check}) passes when
+     * the client is on the connection it had before the crash (same local port), has gone on past its
+     * pre-crash count, still advances, and every acknowledged entry is served over a new connection.
+     */
+    public static List<Workload> noProcedureDemos() {
+        return List.of(holdWorkload("kvstore-noproc", "kvstore", 7071), holdWorkload("sessions-noproc", "sessions", 8081));
+    }
+
+    private static Workload holdWorkload(String name, String kind, int port) {
+        String dir = "/data/work/" + name;
+        String addr = "127.0.0.1:" + port;
+        // the server is the session's main process (exec), the client its child
+        return new Workload(name, dir, DEMO + kind + "-hold " + addr + " " + dir + " & exec " + DEMO + kind + " " + port
+                + " " + dir + " --no-crash-procedure", "test -s progress", "cat progress",
+                DEMO + "hold-check " + kind + " " + addr + " " + dir + " \"$PRE\"", null);
     }
 
     /**
@@ -158,6 +197,7 @@ public record Workload(String name, String dir, String command, String ready, St
         List<Workload> all = new java.util.ArrayList<>(demos());
         all.addAll(sdkDemos());
         all.addAll(channelDemos());
+        all.addAll(noProcedureDemos());
         all.add(fpu());
         all.add(evfds());
         return all;

@@ -14,7 +14,7 @@ import org.otherworld.vmtest.trial.Trial;
 import org.otherworld.vmtest.trial.Workload;
 
 /**
- * The main job as a test: the default trial (six workloads, a sysrq panic) must end with every
+ * The main job as a test: the default trial (every default workload, a sysrq panic) must end with every
  * workload resurrected under its original pid and passing its own state check, every phase observed.
  * A TCG guest on a busy 2-core host is slow and its timing varies, so one failed trial is run again
  * once; two failures in a row fail the test, and both reports are printed.

@@ -33,6 +33,23 @@ class WorkloadTest {
     }
 
     @Test
+    void loopbackAndNoProcedureWorkloadsAreBuiltIns() {
+        Workload loop = Workload.builtin("tcploop");
+        assertEquals(List.of("pipeline", "unixpair", "tcploop"), Workload.channelDemos().stream().map(Workload::name).toList());
+        assertEquals("/opt/ow/bin/tcploop server /data/work/tcploop & /opt/ow/bin/tcploop client /data/work/tcploop",
+                loop.command());
+        Workload kv = Workload.builtin("kvstore-noproc");
+        // the server is the session leader (exec), its client a child in the same tree
+        assertTrue(kv.command().startsWith(Workload.DEMO + "kvstore-hold 127.0.0.1:7071 /data/work/kvstore-noproc & exec "
+                + Workload.DEMO + "kvstore 7071 /data/work/kvstore-noproc --no-crash-procedure"), kv.command());
+        assertEquals("cd /data/work/kvstore-noproc && PRE='requests 9 port 4' && export OW_PID=5 && " + Workload.DEMO
+                + "hold-check kvstore 127.0.0.1:7071 /data/work/kvstore-noproc \"$PRE\"", kv.checkCommand(5, "requests 9 port 4"));
+        Workload sessions = Workload.builtin("sessions-noproc");
+        assertTrue(sessions.command().endsWith("sessions 8081 /data/work/sessions-noproc --no-crash-procedure"), sessions.command());
+        assertEquals("cat progress", sessions.probe());
+    }
+
+    @Test
     void userWorkloadsLiveOnTheDataDisk() {
         Workload w = Workload.user("db", Path.of("/tmp/db"));
         assertEquals("/data/workloads/db", w.dir());
