@@ -19,7 +19,9 @@ public enum FileKind {
     /** An open FIFO (FD_TYPES FIFO, fifo_entry plus a reg_file_entry with its path); see {@link PipeImage}. */
     FIFO(PipeImage.class),
     /** An AF_INET/AF_INET6 TCP or UDP socket (FD_TYPES INETSK, inet_sk_entry); see {@link InetSocketImage}. */
-    INET_SOCKET(InetSocketImage.class);
+    INET_SOCKET(InetSocketImage.class),
+    /** One end of a Unix98 pty pair (FD_TYPES TTY, tty_file_entry plus a reg_file_entry with its path); see {@link TtyImage}. */
+    TTY(TtyImage.class);
 
     private final Class<? extends FileDetail> detail;
 
