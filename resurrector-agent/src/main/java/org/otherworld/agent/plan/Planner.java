@@ -108,17 +108,22 @@ public final class Planner {
         }
         Map<Integer, String> system = systemProcesses(byPid);
         Set<Long> orphaned = new HashSet<>(); // unix sockets whose peer is not restored with them
+        Map<Integer, String> orphanedTtys = new HashMap<>(); // pty ends without their pair or session (tty_info id)
         for (int round = 1; ; round++) {
             List<ProcessPlan> plans = new ArrayList<>();
             Map<Integer, Long> ipcNs = new HashMap<>();
             for (ProcessModel p : byPid.values()) {
                 IpcNamespaceOracle.IpcNamespace ns = ipc.of(p);
                 ipcNs.put(p.pid(), ns == null ? 0L : ns.address());
-                plans.add(planOne(p, system.get(p.pid()), faultyTids, ns, orphaned));
+                plans.add(planOne(p, system.get(p.pid()), faultyTids, ns, orphaned, orphanedTtys));
             }
             plans.sort(Comparator.comparingInt(ProcessPlan::pid));
             List<ResurrectionPlan> trees = trees(plans, ipcNs);
-            if (!orphaned.addAll(UnixPeers.unmatched(trees)) || round >= UnixPeers.MAX_ROUNDS) {
+            boolean changed = orphaned.addAll(UnixPeers.unmatched(trees));
+            for (Map.Entry<Integer, String> e : TtyPeers.unmatched(trees).entrySet()) {
+                changed |= orphanedTtys.putIfAbsent(e.getKey(), e.getValue()) == null;
+            }
+            if (!changed || round >= UnixPeers.MAX_ROUNDS) {
                 return new Result(plans, trees);
             }
         }
@@ -153,7 +158,8 @@ public final class Planner {
     }
 
     private ProcessPlan planOne(ProcessModel p, String systemReason, Set<Integer> faultyTids,
-                                IpcNamespaceOracle.IpcNamespace ns, Set<Long> orphanedSockets) {
+                                IpcNamespaceOracle.IpcNamespace ns, Set<Long> orphanedSockets,
+                                Map<Integer, String> orphanedTtys) {
         Registration reg = registrations.of(p).orElse(null);
         boolean faulty = p.threads().stream().anyMatch(t -> faultyTids.contains(t.tid()));
         List<ResourceClassifier.FdDecision> fds = new ArrayList<>();
@@ -163,8 +169,10 @@ public final class Planner {
                 UnixSocketFacts unix = f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.unix(f) : null;
                 PipeFacts pipe = f.kind() == org.otherworld.agent.files.FileKind.PIPE
                         || f.kind() == org.otherworld.agent.files.FileKind.FIFO ? sockets.pipe(f) : null;
-                ResourceClassifier.FdDecision d = UnixPeers.apply(ResourceClassifier.classify(f, unix, pipe,
-                        f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.inet(f) : null), orphanedSockets);
+                TtyFacts tty = f.kind() == org.otherworld.agent.files.FileKind.PTY ? sockets.tty(f) : null;
+                ResourceClassifier.FdDecision d = TtyPeers.apply(UnixPeers.apply(ResourceClassifier.classify(f, unix,
+                        pipe, f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.inet(f) : null, tty),
+                        orphanedSockets), orphanedTtys);
                 fds.add(d);
                 if (!d.restored()) {
                     unrestored.add(d.unrestored());

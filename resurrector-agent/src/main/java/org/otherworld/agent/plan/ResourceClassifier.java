@@ -8,6 +8,7 @@ import org.otherworld.agent.images.FileDetail;
 import org.otherworld.agent.images.FileKind;
 import org.otherworld.agent.images.InetSocketImage;
 import org.otherworld.agent.images.PipeImage;
+import org.otherworld.agent.images.TtyImage;
 import org.otherworld.agent.images.UnixSocketImage;
 import org.otherworld.agent.net.InetSocketRead;
 import org.otherworld.agent.task.Vma;
@@ -63,6 +64,11 @@ public final class ResourceClassifier {
             return detail instanceof UnixSocketImage u ? u : null;
         }
 
+        /** The pty end a restored TTY descriptor is written as, else null. */
+        public TtyImage tty() {
+            return detail instanceof TtyImage t ? t : null;
+        }
+
         /** The image of a restored descriptor (shared by the dups of one struct file within a process). */
         public org.otherworld.agent.images.FileImage image() {
             return switch (restoreAs) {
@@ -71,6 +77,8 @@ public final class ResourceClassifier {
                 case INET_SOCKET -> org.otherworld.agent.images.FileImage.inetSocket((InetSocketImage) detail,
                         file.flags());
                 case PIPE -> org.otherworld.agent.images.FileImage.pipe((PipeImage) detail, file.flags());
+                case TTY -> org.otherworld.agent.images.FileImage.tty((TtyImage) detail, file.path(), file.flags(),
+                        file.iMode());
                 case FIFO -> org.otherworld.agent.images.FileImage.fifo((PipeImage) detail, file.path(), file.flags(),
                         file.iMode());
                 default -> new org.otherworld.agent.images.FileImage(restoreAs, file.path(), file.flags(), file.pos(),
@@ -110,6 +118,16 @@ public final class ResourceClassifier {
      * @param inet for a TCP/UDP socket what the dead kernel says about it (null if unknown: unrestored)
      */
     public static FdDecision classify(OpenFile f, UnixSocketFacts unix, PipeFacts pipe, InetSocketRead inet) {
+        return classify(f, unix, pipe, inet, null);
+    }
+
+    /**
+     * Classifies one open descriptor.
+     *
+     * @param tty for a pty end what the dead kernel says about its pair (null if unknown: unrestored)
+     */
+    public static FdDecision classify(OpenFile f, UnixSocketFacts unix, PipeFacts pipe, InetSocketRead inet,
+                                      TtyFacts tty) {
         String path = f.path() == null ? "?" : f.path();
         String desc = f.description() != null && !f.description().isBlank() ? f.description() : path;
         switch (f.kind()) {
@@ -185,7 +203,16 @@ public final class ResourceClassifier {
                 return unrestored(f, kind, desc, kind + " instances are not restored");
             }
             case PTY -> {
-                return unrestored(f, "device", desc, "terminals are not restored");
+                if (tty == null) {
+                    return unrestored(f, "terminal", desc, "the terminal's state could not be read");
+                }
+                if (tty.unrestorable() != null) {
+                    return unrestored(f, "terminal", desc, tty.unrestorable());
+                }
+                if (path.endsWith(DELETED) || !path.startsWith("/")) {
+                    return unrestored(f, "terminal", desc, "its device node has no path");
+                }
+                return new FdDecision(f, FileKind.TTY, null, tty.image());
             }
             case MEMFD -> {
                 return unrestored(f, "file", desc, "memfd files are not restored");

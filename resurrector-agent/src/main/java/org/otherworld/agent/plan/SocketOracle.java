@@ -29,4 +29,12 @@ public interface SocketOracle {
     default org.otherworld.agent.net.InetSocketRead inet(OpenFile f) {
         return null;
     }
+
+    /**
+     * The pty end behind {@code f} (a /dev/ptmx master or a /dev/pts slave) as it is restored, or why not;
+     * null if unknown (it then stays an unrestored resource). Both ends of a pair must get equal settings.
+     */
+    default TtyFacts tty(OpenFile f) {
+        return null;
+    }
 }
