@@ -128,7 +128,21 @@ public record Workload(String name, String dir, String command, String ready, St
                 "test -s progress", "cat progress", "/opt/ow/bin/fpuspin check /data/work/fpu \"$PRE\"", null);
     }
 
-    /** Built-in workloads by name (demos, SDK demos, pipes and sockets, fpu), for {@code --workload NAME}; null if unknown. */
+    /**
+     * A pseudo-terminal with settings and input in flight (issue 10, terminals): {@code ptyhold}
+     * (demo-apps/src/main/c) opens a pty pair; its child is a session leader with the slave as controlling
+     * terminal in raw mode (no ICANON/ECHO/OPOST, VMIN 3, VTIME 7, VINTR ^X) and a 37x111 window, and writes
+     * a line the parent has not read; the parent writes a line of input the child has not read. The check
+     * lets both go on after the resurrection: it passes when the child finds its settings, its controlling
+     * terminal and foreground group and the input unchanged, and the parent the pending line and the
+     * child's answer. Not in the default set.
+     */
+    public static Workload terminal() {
+        return new Workload("ptyhold", "/data/work/ptyhold", "exec /opt/ow/bin/ptyhold run /data/work/ptyhold",
+                "test -s progress", null, "/opt/ow/bin/ptyhold check /data/work/ptyhold", null);
+    }
+
+    /** Built-in workloads by name (demos, SDK demos, pipes and sockets, fpu, ptyhold), for {@code --workload NAME}; null if unknown. */
     public static Workload builtin(String name) {
         for (Workload w : builtins()) {
             if (w.name().equals(name)) {
@@ -147,6 +161,7 @@ public record Workload(String name, String dir, String command, String ready, St
         all.addAll(sdkDemos());
         all.addAll(channelDemos());
         all.add(fpu());
+        all.add(terminal());
         return all;
     }
 
