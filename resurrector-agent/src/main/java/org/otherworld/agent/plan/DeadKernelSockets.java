@@ -235,7 +235,8 @@ public final class DeadKernelSockets implements SocketOracle {
         return new TtyFacts(new TtyImage(s.index(), master, termios(s.termios()), termios(s.termiosLocked()),
                 new TtyImage.Winsize(s.winsize().row(), s.winsize().col(), s.winsize().xpixel(), s.winsize().ypixel()),
                 s.locked(), s.packetMode(), master ? s.masterExclusive() : s.slaveExclusive(), s.session(),
-                s.session() == 0 ? 0 : s.pgrp(), master ? s.toMaster() : s.toSlave()), null);
+                s.session() == 0 ? 0 : s.pgrp(), master ? beforeOutputProcessing(s.toMaster(), s.termios())
+                : s.toSlave()), null);
     }
 
     /** termbits.h (asm-generic): c_lflag ISIG, ICANON, IEXTEN; c_iflag IXON. */
@@ -272,6 +273,35 @@ public final class DeadKernelSockets implements SocketOracle {
             }
         }
         return null;
+    }
+
+    /** c_oflag OPOST, ONLCR, OCRNL (asm-generic termbits.h). */
+    static final int OPOST = 01, ONLCR = 04, OCRNL = 010;
+
+    /**
+     * The output readable at the master as the program wrote it, as far as it can be told: criu writes it
+     * into the new slave, whose output processing runs again. Of the OPOST transformations only ONLCR
+     * ({@code \n} written as {@code \r\n}) is not idempotent, so with OPOST and ONLCR (and not OCRNL) the
+     * {@code \r} in front of every {@code \n} is taken out; if some {@code \n} has none (written while
+     * ONLCR was off), the bytes are kept as they are.
+     */
+    static byte[] beforeOutputProcessing(byte[] data, PtyPair.Termios t) {
+        if ((t.oflag() & OPOST) == 0 || (t.oflag() & ONLCR) == 0 || (t.oflag() & OCRNL) != 0) {
+            return data;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(data.length);
+        for (int i = 0; i < data.length; i++) {
+            if (data[i] == '\n') {
+                if (i == 0 || data[i - 1] != '\r') {
+                    return data;
+                }
+            }
+            if (data[i] == '\r' && i + 1 < data.length && data[i + 1] == '\n') {
+                continue;
+            }
+            out.write(data[i]);
+        }
+        return out.toByteArray();
     }
 
     private static TtyImage.Termios termios(PtyPair.Termios t) {

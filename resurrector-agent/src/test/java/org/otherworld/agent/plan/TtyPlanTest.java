@@ -161,4 +161,17 @@ class TtyPlanTest {
                 DeadKernelSockets.facts(state(41, 0, 0, INPUT), MASTER).unrestorable());
         assertEquals(0, DeadKernelSockets.facts(state(0, 5, 0, INPUT), MASTER).image().pgrp(), "no session: no group");
     }
+
+    @Test
+    void pendingOutputIsGivenBackAsWrittenBeforeOnlcr() {
+        byte[] cc = new byte[19];
+        PtyPair.Termios onlcr = new PtyPair.Termios(0, DeadKernelSockets.OPOST | DeadKernelSockets.ONLCR, 0277, 0, 0, cc,
+                0, 0);
+        assertArrayEquals("a\nb\n".getBytes(), DeadKernelSockets.beforeOutputProcessing("a\r\nb\r\n".getBytes(), onlcr));
+        assertArrayEquals("a\r\nb".getBytes(), DeadKernelSockets.beforeOutputProcessing("a\r\r\nb".getBytes(), onlcr));
+        // a newline without its CR was written while ONLCR was off: kept as it is
+        assertArrayEquals("a\nb\r\n".getBytes(), DeadKernelSockets.beforeOutputProcessing("a\nb\r\n".getBytes(), onlcr));
+        PtyPair.Termios raw = new PtyPair.Termios(0, 0, 0277, 0, 0, cc, 0, 0);
+        assertArrayEquals("a\r\n".getBytes(), DeadKernelSockets.beforeOutputProcessing("a\r\n".getBytes(), raw));
+    }
 }
