@@ -11,6 +11,9 @@
  *                       terminal (tcgetsid, TIOCGPGRP) and reads the input; it answers "PASS ..." or
  *                       "FAIL ..." on the terminal; the parent checks the pending line and the answer
  *                       and writes DIR/result.
+ *   ptyhold run DIR canon   the same with the child's terminal in canonical mode (ICANON, no ECHO,
+ *                       OPOST|ONLCR, VEOF ^A): the input is two complete lines the child reads one
+ *                       read() each, the pending output arrives at the master as "...\r\n" (once).
  *   ptyhold check DIR   creates DIR/go, waits up to 30 s for DIR/result, prints it; exit 0 on PASS.
  */
 #define _GNU_SOURCE
@@ -28,12 +31,16 @@
 #include <unistd.h>
 
 #define INPUT "ow-input 0123456789 abcdefghij the child has not read this yet\n"
+#define LINE1 "ow-line one\n"
+#define LINE2 "ow-line two, typed ahead\n"
+#define VEOF_CHAR 0x01
 #define PENDING "ow-output the parent has not read this yet\n"
 #define ROWS 37
 #define COLS 111
 #define VINTR_CHAR 0x18
 
 static char dir[400];
+static int canon;
 
 static void note(const char *name, const char *text)
 {
@@ -119,12 +126,19 @@ static void child(const char *slave_name)
 	struct termios t;
 	if (tcgetattr(fd, &t) != 0)
 		_exit(12);
-	t.c_lflag &= ~(ICANON | ECHO | ECHONL | IEXTEN);
-	t.c_lflag |= ISIG;
-	t.c_iflag &= ~(ICRNL | INLCR | IXON);
-	t.c_oflag &= ~OPOST;
-	t.c_cc[VMIN] = 3;
-	t.c_cc[VTIME] = 7;
+	if (canon) {
+		t.c_lflag |= ICANON | ISIG;
+		t.c_lflag &= ~(ECHO | ECHONL);
+		t.c_oflag |= OPOST | ONLCR;
+		t.c_cc[VEOF] = VEOF_CHAR;
+	} else {
+		t.c_lflag &= ~(ICANON | ECHO | ECHONL | IEXTEN);
+		t.c_lflag |= ISIG;
+		t.c_iflag &= ~(ICRNL | INLCR | IXON);
+		t.c_oflag &= ~OPOST;
+		t.c_cc[VMIN] = 3;
+		t.c_cc[VTIME] = 7;
+	}
 	t.c_cc[VINTR] = VINTR_CHAR;
 	if (tcsetattr(fd, TCSANOW, &t) != 0)
 		_exit(13);
@@ -154,7 +168,24 @@ static void child(const char *slave_name)
 			 strerror(errno));
 	else if (tcgetpgrp(fd) != getpgrp())
 		snprintf(why, sizeof why, "foreground group %d, want %d", tcgetpgrp(fd), getpgrp());
-	else {
+	else if (canon) {
+		/* canonical: one read() returns one line */
+		char in[200];
+		const char *want_lines[2] = {LINE1, LINE2};
+		for (int i = 0; i < 2 && !why[0]; i++) {
+			ssize_t n;
+			do
+				n = read(fd, in, sizeof in - 1);
+			while (n < 0 && errno == EINTR);
+			if (n < 0)
+				snprintf(why, sizeof why, "reading line %d: %s", i + 1, strerror(errno));
+			else {
+				in[n] = 0;
+				if (strcmp(in, want_lines[i]) != 0)
+					snprintf(why, sizeof why, "line %d differs: %.40s", i + 1, in);
+			}
+		}
+	} else {
 		char in[sizeof INPUT];
 		if (read_exact(fd, in, strlen(INPUT)) != 0)
 			snprintf(why, sizeof why, "reading the input: %s", strerror(errno));
@@ -165,8 +196,8 @@ static void child(const char *slave_name)
 	if (why[0])
 		snprintf(answer, sizeof answer, "FAIL child: %s\n", why);
 	else
-		snprintf(answer, sizeof answer, "PASS child: termios, window %dx%d, controlling terminal of session %d and"
-			 " the input kept\n", ROWS, COLS, getpid());
+		snprintf(answer, sizeof answer, "PASS child: %s termios, window %dx%d, controlling terminal of session %d"
+			 " and the input kept\n", canon ? "canonical" : "raw", ROWS, COLS, getpid());
 	for (char *p = answer; *p; p++)
 		if (*p == '\n' && p[1])
 			*p = ' ';
@@ -197,11 +228,13 @@ static int run(void)
 	/* the child's line shows it is set up; it stays unread until go */
 	for (int i = 0; i < 200; i++) {
 		int queued = 0;
-		if (ioctl(m, FIONREAD, &queued) == 0 && queued >= (int)strlen(PENDING))
+		if (ioctl(m, FIONREAD, &queued) == 0 && queued >= (int)strlen(PENDING) + canon)
 			break;
 		nap(50);
 	}
-	if (write_all(m, INPUT, strlen(INPUT)) != 0) {
+	char input[200];
+	snprintf(input, sizeof input, "%s", canon ? LINE1 LINE2 : INPUT);
+	if (write_all(m, input, strlen(input)) != 0) {
 		note("error", "writing the input failed\n");
 		return 1;
 	}
@@ -210,15 +243,17 @@ static int run(void)
 	note("progress", progress);
 	while (!exists("go"))
 		nap(100);
-	char line[400], result[900];
+	char line[400], result[900], want[200];
+	/* ONLCR on the child's terminal turned its newline into CR NL */
+	snprintf(want, sizeof want, "%.*s%s", (int)strlen(PENDING) - 1, PENDING, canon ? "\r\n" : "\n");
 	if (read_line(m, line, sizeof line) != 0)
 		snprintf(result, sizeof result, "FAIL parent: reading the pending output: %s\n", strerror(errno));
-	else if (strcmp(line, PENDING) != 0)
+	else if (strcmp(line, want) != 0)
 		snprintf(result, sizeof result, "FAIL parent: pending output differs: %s\n", line);
 	else if (read_line(m, line, sizeof line) != 0)
 		snprintf(result, sizeof result, "FAIL parent: no answer from the child: %s\n", strerror(errno));
 	else
-		snprintf(result, sizeof result, "%s; parent: pending output kept\n", strtok(line, "\n"));
+		snprintf(result, sizeof result, "%s; parent: pending output kept\n", strtok(line, "\r\n"));
 	note("result", result);
 	for (;;)
 		pause();
@@ -248,10 +283,11 @@ static int check(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: ptyhold run|check DIR\n");
+	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "canon") == 0)) {
+		fprintf(stderr, "usage: ptyhold run|check DIR [canon]\n");
 		return 2;
 	}
+	canon = argc == 4;
 	snprintf(dir, sizeof dir, "%s", argv[2]);
 	if (strcmp(argv[1], "run") == 0)
 		return run();

@@ -142,6 +142,17 @@ public record Workload(String name, String dir, String command, String ready, St
                 "test -s progress", null, "/opt/ow/bin/ptyhold check /data/work/ptyhold", null);
     }
 
+    /**
+     * {@link #terminal()} with the child's terminal in canonical mode with output post-processing (ICANON,
+     * no ECHO, OPOST|ONLCR, VEOF ^A): two complete input lines and a pending output line that reached the
+     * master as "...\r\n" must come back once each.
+     */
+    public static Workload canonicalTerminal() {
+        return new Workload("ptyhold-canon", "/data/work/ptyhold-canon",
+                "exec /opt/ow/bin/ptyhold run /data/work/ptyhold-canon canon", "test -s progress", null,
+                "/opt/ow/bin/ptyhold check /data/work/ptyhold-canon", null);
+    }
+
     /** Built-in workloads by name (demos, SDK demos, pipes and sockets, fpu, ptyhold), for {@code --workload NAME}; null if unknown. */
     public static Workload builtin(String name) {
         for (Workload w : builtins()) {
@@ -162,6 +173,7 @@ public record Workload(String name, String dir, String command, String ready, St
         all.addAll(channelDemos());
         all.add(fpu());
         all.add(terminal());
+        all.add(canonicalTerminal());
         return all;
     }
 
