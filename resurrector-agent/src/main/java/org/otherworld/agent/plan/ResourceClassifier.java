@@ -23,7 +23,9 @@ import org.otherworld.agent.task.VmaFlags;
  * character devices of major 1 ({@code /dev/null}, {@code zero}, {@code full}, {@code random},
  * {@code urandom}), AF_UNIX sockets ({@link UnixSocketFacts#whyUnrestorable()}; a connected one only with its
  * peer in the same image set, see {@link UnixPeers}), pipes and FIFOs
- * (on persistent filesystems) whose ring could be read ({@link PipeFacts}). Memory: anonymous private memory (heap, stacks), [vdso]/[vvar]/[vsyscall], private
+ * (on persistent filesystems) whose ring could be read ({@link PipeFacts}), Unix98 pty ends whose pair read
+ * consistently ({@link TtyFacts}; only with the other end and the session leader in the same image set, see
+ * {@link TtyPeers}). Memory: anonymous private memory (heap, stacks), [vdso]/[vvar]/[vsyscall], private
  * and shared mappings of files on such filesystems. Everything else is unrestored; memory that cannot be
  * rebuilt (SysV shared memory of the initial IPC namespace, shared anonymous memory, memfd or tmpfs
  * mappings, deleted files) is a blocker, because the program would fault on it. SysV shared memory of an
