@@ -10,7 +10,7 @@ import org.otherworld.agent.task.ThreadModel;
  * @param fd          the descriptor, or -1 for a resource that is not a descriptor (a memory mapping, a
  *                    thread's FPU registers)
  * @param kind        one of the report kinds: tcp, udp, unix, netlink, pipe, fifo, file, eventfd, epoll,
- *                    signalfd, timerfd, inotify, device, fpu, other
+ *                    signalfd, timerfd, inotify, terminal, device, fpu, other
  * @param description what it was, e.g. {@code tcp 10.0.0.1:5432 -> 10.0.0.2:40000 ESTABLISHED}
  * @param reason      why it is not restored
  */
