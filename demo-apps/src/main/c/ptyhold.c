@@ -14,6 +14,9 @@
  *   ptyhold run DIR canon   the same with the child's terminal in canonical mode (ICANON, no ECHO,
  *                       OPOST|ONLCR, VEOF ^A): the input is two complete lines the child reads one
  *                       read() each, the pending output arrives at the master as "...\r\n" (once).
+ *   ptyhold run DIR member  raw mode, and the child forks a member of its session (same process group)
+ *                       that closes the terminal; after go the member opens /dev/tty (its controlling
+ *                       terminal) and the child's answer includes whether that worked.
  *   ptyhold check DIR   creates DIR/go, waits up to 30 s for DIR/result, prints it; exit 0 on PASS.
  */
 #define _GNU_SOURCE
@@ -40,7 +43,7 @@
 #define VINTR_CHAR 0x18
 
 static char dir[400];
-static int canon;
+static int canon, member;
 
 static void note(const char *name, const char *text)
 {
@@ -147,6 +150,23 @@ static void child(const char *slave_name)
 		_exit(14);
 	struct termios want;
 	tcgetattr(fd, &want);
+	if (member) {
+		pid_t g = fork();
+		if (g == 0) {
+			close(fd);
+			while (!exists("go"))
+				nap(100);
+			int t = open("/dev/tty", O_RDWR | O_NOCTTY);
+			char r[200];
+			if (t < 0)
+				snprintf(r, sizeof r, "member %d: /dev/tty: %s", getpid(), strerror(errno));
+			else
+				snprintf(r, sizeof r, "member %d: /dev/tty ok, session %d", getpid(), tcgetsid(t));
+			note("member", r);
+			for (;;)
+				pause();
+		}
+	}
 	if (write_all(fd, PENDING, strlen(PENDING)) != 0)
 		_exit(15);
 	while (!exists("go"))
@@ -192,7 +212,23 @@ static void child(const char *slave_name)
 		else if (memcmp(in, INPUT, strlen(INPUT)) != 0)
 			snprintf(why, sizeof why, "input differs: %.40s", in);
 	}
-	char answer[400];
+	char answer[600];
+	if (member && !why[0]) {
+		char path[512], r[200] = "";
+		snprintf(path, sizeof path, "%s/member", dir);
+		for (int i = 0; i < 100 && !r[0]; i++) {
+			FILE *f = fopen(path, "r");
+			if (f) {
+				if (!fgets(r, sizeof r, f))
+					r[0] = 0;
+				fclose(f);
+			}
+			if (!r[0])
+				nap(100);
+		}
+		if (!strstr(r, "/dev/tty ok"))
+			snprintf(why, sizeof why, "session member without its controlling terminal: %s", r[0] ? r : "no answer");
+	}
 	if (why[0])
 		snprintf(answer, sizeof answer, "FAIL child: %s\n", why);
 	else
@@ -283,11 +319,12 @@ static int check(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "canon") == 0)) {
-		fprintf(stderr, "usage: ptyhold run|check DIR [canon]\n");
+	if (argc != 3 && !(argc == 4 && (strcmp(argv[3], "canon") == 0 || strcmp(argv[3], "member") == 0))) {
+		fprintf(stderr, "usage: ptyhold run|check DIR [canon|member]\n");
 		return 2;
 	}
-	canon = argc == 4;
+	canon = argc == 4 && strcmp(argv[3], "canon") == 0;
+	member = argc == 4 && strcmp(argv[3], "member") == 0;
 	snprintf(dir, sizeof dir, "%s", argv[2]);
 	if (strcmp(argv[1], "run") == 0)
 		return run();

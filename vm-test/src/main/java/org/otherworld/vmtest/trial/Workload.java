@@ -174,6 +174,9 @@ public record Workload(String name, String dir, String command, String ready, St
         all.add(fpu());
         all.add(terminal());
         all.add(canonicalTerminal());
+        all.add(new Workload("ptyhold-member", "/data/work/ptyhold-member",
+                "exec /opt/ow/bin/ptyhold run /data/work/ptyhold-member member", "test -s progress", null,
+                "/opt/ow/bin/ptyhold check /data/work/ptyhold-member", null));
         return all;
     }
 
