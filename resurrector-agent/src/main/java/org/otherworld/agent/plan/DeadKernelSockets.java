@@ -217,6 +217,27 @@ public final class DeadKernelSockets implements SocketOracle {
         return facts((PtyPair.State) r, tty);
     }
 
+    /** {@code task->signal->tty}: /dev/pts/N for a pty slave, else /dev/ + tty_struct.name (e.g. ttyS0). */
+    @Override
+    public ControllingTerminal controllingTerminal(org.otherworld.agent.task.ProcessModel p) {
+        try {
+            KObject signal = kernel.object("task_struct", p.task()).deref("signal");
+            KObject tty = signal == null ? null : signal.deref("tty");
+            if (tty == null) {
+                return null;
+            }
+            String name = tty.cString("name");
+            KObject driver = tty.deref("driver");
+            boolean ptySlave = driver != null && driver.read("type") == PtyPair.TTY_DRIVER_TYPE_PTY
+                    && driver.read("subtype") == PtyPair.PTY_TYPE_SLAVE;
+            int index = (int) tty.s32("index");
+            return ptySlave ? new ControllingTerminal("/dev/pts/" + index, index)
+                    : new ControllingTerminal("/dev/" + name, -1);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** The end {@code tty} of pair {@code s} as restored. */
     static TtyFacts facts(PtyPair.State s, long tty) {
         boolean master = tty == s.master();

@@ -179,6 +179,15 @@ public final class Planner {
                 }
             }
         }
+        SocketOracle.ControllingTerminal ctty = sockets.controllingTerminal(p);
+        if (ctty != null) {
+            boolean leader = p.pid() == p.sid();
+            boolean held = leader && ctty.ptyIndex() >= 0 && fds.stream().anyMatch(d -> d.restored() && d.tty() != null
+                    && d.tty().index() == ctty.ptyIndex() && d.tty().sid() == p.pid());
+            if (!held) {
+                unrestored.add(UnrestoredResource.lostControllingTerminal(ctty.name(), leader));
+            }
+        }
         for (ThreadModel t : p.threads()) {
             UnrestoredResource fpu = UnrestoredResource.staleFpu(t);
             if (fpu != null) {
@@ -186,9 +195,10 @@ public final class Planner {
             }
         }
         List<UnrestoredResource> lost = unrestored.stream().filter(u -> !u.advisory()).toList();
-        int advisory = unrestored.size() - lost.size();
-        String note = advisory == 0 ? "" : "; FPU state of " + advisory + " thread" + (advisory == 1 ? "" : "s")
-                + " approximate";
+        int advisory = (int) unrestored.stream().filter(u -> UnrestoredResource.KIND_FPU.equals(u.kind())).count();
+        boolean cttyLost = unrestored.stream().anyMatch(u -> UnrestoredResource.KIND_CTTY.equals(u.kind()));
+        String note = (cttyLost ? "; controlling terminal not restored" : "") + (advisory == 0 ? "" : "; FPU state of "
+                + advisory + " thread" + (advisory == 1 ? "" : "s") + " approximate");
         List<String> blockers = blockers(p, ns);
         Map<Integer, SyscallRule.Decision> syscalls = new HashMap<>();
         Set<Integer> fileFds = new HashSet<>();

@@ -37,4 +37,21 @@ public interface SocketOracle {
     default TtyFacts tty(OpenFile f) {
         return null;
     }
+
+    /**
+     * The controlling terminal of {@code p} ({@code task->signal->tty}), or null if it has none or it is
+     * unknown.
+     */
+    default ControllingTerminal controllingTerminal(org.otherworld.agent.task.ProcessModel p) {
+        return null;
+    }
+
+    /**
+     * A controlling terminal.
+     *
+     * @param name     its /dev path, e.g. /dev/pts/0 or /dev/ttyS0
+     * @param ptyIndex the pty number when it is a Unix98 pty slave, else -1
+     */
+    record ControllingTerminal(String name, int ptyIndex) {
+    }
 }

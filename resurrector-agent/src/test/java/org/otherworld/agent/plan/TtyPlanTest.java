@@ -55,6 +55,11 @@ class TtyPlanTest {
             public TtyFacts tty(OpenFile f) {
                 return DeadKernelSockets.facts(s, f.path().equals("/dev/ptmx") ? s.master() : s.slave());
             }
+
+            @Override
+            public ControllingTerminal controllingTerminal(ProcessModel p) {
+                return p.sid() == s.session() ? new ControllingTerminal("/dev/pts/3", 3) : null;
+            }
         };
     }
 
@@ -173,5 +178,28 @@ class TtyPlanTest {
         assertArrayEquals("a\nb\r\n".getBytes(), DeadKernelSockets.beforeOutputProcessing("a\nb\r\n".getBytes(), onlcr));
         PtyPair.Termios raw = new PtyPair.Termios(0, 0, 0277, 0, 0, cc, 0, 0);
         assertArrayEquals("a\r\n".getBytes(), DeadKernelSockets.beforeOutputProcessing("a\r\n".getBytes(), raw));
+    }
+
+    @Test
+    void aSessionMemberLosesItsControllingTerminalAndIsToldSo() {
+        // pid 42: a member of the child's session (sid 41) holding no terminal descriptor
+        ProcessModel member = Models.process(42, 41, 41, "member", List.of(), List.of());
+        Planner.Result r = PipePlanTest.planner(ttys(state(41, 41, 0, INPUT))).plan(List.of(parent(), child(41), member),
+                Set.of());
+        ProcessPlan m = r.process(42).orElseThrow();
+        assertTrue(m.resurrect(), "advisory only");
+        assertEquals("fully restorable; controlling terminal not restored", m.reason());
+        assertEquals(UnrestoredResource.KIND_CTTY, m.unrestored().get(0).kind());
+        assertEquals(-1, m.unrestored().get(0).fd());
+        assertEquals("controlling terminal /dev/pts/3", m.unrestored().get(0).description());
+        assertEquals("criu restores a controlling terminal for the session leader only", m.unrestored().get(0).reason());
+        assertTrue(r.process(41).orElseThrow().unrestored().isEmpty(), "the leader holds it in a restored pair");
+        // a leader whose pair is not restored (its master's holder is not resurrected) loses it too
+        SystemPolicy policy = SystemPolicy.parse("pid 1\npid 40\n", "test");
+        Planner planner = new Planner(policy, Registrations.none(), v -> "ext4", Planner.Config.defaults(),
+                ttys(state(41, 41, 0, INPUT)), IpcNamespaceOracle.INITIAL);
+        ProcessPlan c = planner.plan(List.of(parent(), child(41)), Set.of()).process(41).orElseThrow();
+        assertTrue(c.unrestored().stream().anyMatch(u -> u.kind().equals(UnrestoredResource.KIND_CTTY)
+                && u.reason().contains("session leader does not hold")), c.unrestored().toString());
     }
 }
