@@ -31,7 +31,8 @@ import org.otherworld.agent.task.Vma;
  *     registered a crash procedure (or {@link Config#resurrectFaulty});</li>
  * <li>a process with unrestored resources is resurrected only if it registered a crash procedure, or
  *     its policy is {@link Policy#RESURRECT_EVEN_IF_PARTIAL} (or {@link Config#partialWithoutProcedure});
- *     advisory ones ({@link UnrestoredResource#advisory()}: a thread's stale FPU copy) are only reported;</li>
+ *     advisory ones ({@link UnrestoredResource#advisory()}: a thread's stale FPU copy, a lost controlling
+ *     terminal) are only reported;</li>
  * <li>everything else is resurrected.</li>
  * </ol>
  * A tree is rooted at each resurrected process whose parent is not resurrected, or is in another IPC
