@@ -38,6 +38,11 @@ public record FileImage(FileKind kind, String path, int flags, long pos, long si
         return detail instanceof InetSocketImage s ? s : null;
     }
 
+    /** The pty end of a {@link FileKind#TTY}, else null. */
+    public TtyImage tty() {
+        return detail instanceof TtyImage t ? t : null;
+    }
+
     /** A file reopened by path (no socket). */
     public FileImage(FileKind kind, String path, int flags, long pos, long size, int mode) {
         this(kind, path, flags, pos, size, mode, null);
@@ -64,5 +69,16 @@ public record FileImage(FileKind kind, String path, int flags, long pos, long si
             throw new IllegalArgumentException("FIFO " + pipe.pipeId() + ": path must be absolute: " + path);
         }
         return new FileImage(FileKind.FIFO, path, flags, 0, 0, mode, pipe);
+    }
+
+    /**
+     * One end of a pty pair opened at absolute {@code path} (/dev/ptmx or /dev/pts/N, as the process opened
+     * it) with open flags {@code flags} and st_mode {@code mode} (0 if unknown).
+     */
+    public static FileImage tty(TtyImage tty, String path, int flags, int mode) {
+        if (path == null || !path.startsWith("/")) {
+            throw new IllegalArgumentException("pty " + tty.index() + ": path must be absolute: " + path);
+        }
+        return new FileImage(FileKind.TTY, path, flags, 0, 0, mode, tty);
     }
 }

@@ -29,7 +29,9 @@ public enum FileKind {
     /** A signalfd (FD_TYPES SIGNALFD, signalfd_entry); see {@link SignalfdImage}. */
     SIGNALFD(SignalfdImage.class),
     /** An inotify instance (FD_TYPES INOTIFY, inotify_file_entry); see {@link InotifyImage}. */
-    INOTIFY(InotifyImage.class);
+    INOTIFY(InotifyImage.class),
+    /** One end of a Unix98 pty pair (FD_TYPES TTY, tty_file_entry plus a reg_file_entry with its path); see {@link TtyImage}. */
+    TTY(TtyImage.class);
 
     private final Class<? extends FileDetail> detail;
 

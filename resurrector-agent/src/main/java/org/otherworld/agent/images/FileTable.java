@@ -9,6 +9,12 @@ import org.otherworld.agent.images.proto.RegFileEntry;
 import org.otherworld.agent.images.proto.SkOptsEntry;
 import org.otherworld.agent.images.proto.SkShutdown;
 import org.otherworld.agent.images.proto.UnixSkEntry;
+import org.otherworld.agent.images.proto.TermiosEntry;
+import org.otherworld.agent.images.proto.TtyFileEntry;
+import org.otherworld.agent.images.proto.TtyInfoEntry;
+import org.otherworld.agent.images.proto.TtyPtyEntry;
+import org.otherworld.agent.images.proto.TtyType;
+import org.otherworld.agent.images.proto.WinsizeEntry;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,6 +52,7 @@ final class FileTable {
                 case PIPE -> addPipe(f.pipe(), f.flags());
                 case FIFO -> addFifo(f);
                 case EVENTFD, EPOLL, TIMERFD, SIGNALFD, INOTIFY -> addEventFile(f);
+                case TTY -> addTty(f);
                 default -> add(f.path(), f.flags(), f.pos(), f.kind() == FileKind.REGULAR ? f.size() : -1, f.mode());
             };
             byIdentity.put(f, id);
@@ -61,6 +68,7 @@ final class FileTable {
             case PIPE -> FdTypes.PIPE;
             case FIFO -> FdTypes.FIFO;
             case EVENTFD, EPOLL, TIMERFD, SIGNALFD, INOTIFY -> EventFiles.fdType(f.kind());
+            case TTY -> FdTypes.TTY;
             default -> FdTypes.REG;
         };
     }
@@ -125,6 +133,96 @@ final class FileTable {
         if (old != null && !old.sameAs(p)) {
             throw new IllegalArgumentException("pipe " + p.pipeId() + ": two ends disagree on its contents (" + old
                     + " / " + p + ")");
+        }
+    }
+
+    /** tty_info id -&gt; the end it describes (insertion order), for tty-info.img and tty-data.img. */
+    private final Map<Integer, TtyImage> ttys = new java.util.LinkedHashMap<>();
+
+    /**
+     * A tty_file_entry plus the reg_file_entry with its path, open flags and st_mode (criu/tty.c
+     * dump_one_tty(): the regular-file entry has an id of its own, named by regf_id; criu opens the path
+     * with O_NOCTTY and fchmod()s it to the mode). Every description of one end names the same tty_info.
+     */
+    private int addTty(FileImage f) {
+        TtyImage t = f.tty();
+        TtyImage old = ttys.putIfAbsent(t.infoId(), t);
+        if (old != null && !old.sameAs(t)) {
+            throw new IllegalArgumentException("pty " + t.index() + ": two descriptions of its " + (t.master()
+                    ? "master" : "slave") + " disagree (" + old + " / " + t + ")");
+        }
+        int regId = add(f.path(), f.flags(), 0, -1, f.mode());
+        int id = entries.size() + 1;
+        TtyFileEntry te = TtyFileEntry.newBuilder().setId(id).setTtyInfoId(t.infoId()).setFlags(f.flags())
+                .setFown(NO_OWNER).setRegfId(regId).build();
+        entries.add(FileEntry.newBuilder().setType(FdTypes.TTY).setId(id).setTty(te).build());
+        return id;
+    }
+
+    /** The pty ends referenced so far, one per tty_info id. */
+    java.util.Collection<TtyImage> ttys() {
+        return ttys.values();
+    }
+
+    /** The tty_info_entry of {@code t} (criu/tty.c dump_tty_info()). */
+    static TtyInfoEntry ttyInfo(TtyImage t) {
+        return TtyInfoEntry.newBuilder().setId(t.infoId()).setType(TtyType.PTY).setLocked(t.master() && t.locked())
+                .setExclusive(t.exclusive()).setPacketMode(t.master() && t.packetMode()).setSid(t.sid())
+                .setPgrp(t.pgrp()).setRdev(t.rdev()).setTermios(termios(t.termios()))
+                .setTermiosLocked(termios(t.termiosLocked()))
+                .setWinsize(WinsizeEntry.newBuilder().setWsRow(t.winsize().row()).setWsCol(t.winsize().col())
+                        .setWsXpixel(t.winsize().xpixel()).setWsYpixel(t.winsize().ypixel()))
+                .setPty(TtyPtyEntry.newBuilder().setIndex(t.index())).build();
+    }
+
+    /** Words of termios_entry.c_cc: criu copies glibc's 32-byte c_cc array into them, 4 bytes per word. */
+    static final int CC_WORDS = 19, CC_BYTES = 32;
+
+    static TermiosEntry termios(TtyImage.Termios t) {
+        TermiosEntry.Builder b = TermiosEntry.newBuilder().setCIflag(t.iflag()).setCOflag(t.oflag())
+                .setCCflag(t.cflag()).setCLflag(t.lflag()).setCLine(t.line()).setCIspeed(t.ispeed())
+                .setCOspeed(t.ospeed());
+        byte[] cc = java.util.Arrays.copyOf(t.cc(), CC_WORDS * 4);
+        for (int w = 0; w < CC_WORDS; w++) {
+            b.addCCc((cc[4 * w] & 0xff) | (cc[4 * w + 1] & 0xff) << 8 | (cc[4 * w + 2] & 0xff) << 16
+                    | (cc[4 * w + 3] & 0xff) << 24);
+        }
+        return b.build();
+    }
+
+    /** The termios of a termios_entry (the kernel's 19 c_cc bytes out of the packed words). */
+    static TtyImage.Termios termios(TermiosEntry e) throws ImageFormatException {
+        if (e.getCCcCount() < CC_WORDS) {
+            throw new ImageFormatException("termios_entry has " + e.getCCcCount() + " c_cc words, criu needs "
+                    + CC_WORDS);
+        }
+        byte[] cc = new byte[TtyImage.NCCS];
+        for (int i = 0; i < cc.length; i++) {
+            cc[i] = (byte) (e.getCCc(i / 4) >>> (8 * (i % 4)));
+        }
+        return new TtyImage.Termios(e.getCIflag(), e.getCOflag(), e.getCCflag(), e.getCLflag(), e.getCLine(), cc,
+                e.getCIspeed(), e.getCOspeed());
+    }
+
+    /** The {@link FileImage} of a tty_file_entry, its reg_file_entry, tty_info_entry and readable bytes. */
+    static FileImage toImage(TtyFileEntry f, RegFileEntry r, TtyInfoEntry i, byte[] unread) throws ImageFormatException {
+        if (i.getType() != TtyType.PTY || !i.hasPty() || !i.hasTermios() || !i.hasTermiosLocked() || !i.hasWinsize()) {
+            throw new ImageFormatException("tty-info.img entry " + i.getId() + " is not a pty end with settings");
+        }
+        boolean master = (i.getId() & 1) == 1;
+        if (i.getId() >>> 1 != i.getPty().getIndex()) {
+            throw new ImageFormatException("tty-info.img entry " + i.getId() + ": index " + i.getPty().getIndex()
+                    + " does not match its id");
+        }
+        WinsizeEntry w = i.getWinsize();
+        try {
+            TtyImage t = new TtyImage(i.getPty().getIndex(), master, termios(i.getTermios()),
+                    termios(i.getTermiosLocked()), new TtyImage.Winsize(w.getWsRow(), w.getWsCol(), w.getWsXpixel(),
+                    w.getWsYpixel()), i.getLocked(), i.getPacketMode(), i.getExclusive(), i.getSid(), i.getPgrp(),
+                    unread);
+            return FileImage.tty(t, r.getName(), f.getFlags(), r.getMode());
+        } catch (IllegalArgumentException e) {
+            throw new ImageFormatException("tty-info.img entry " + i.getId() + ": " + e.getMessage());
         }
     }
 

@@ -39,6 +39,8 @@ public final class ImageFormat {
     public static final int PIPES_DATA_MAGIC = 0x56453709;
     public static final int FIFO_DATA_MAGIC = 0x59333054;
     public static final int SK_QUEUES_MAGIC = 0x56264026;
+    public static final int TTY_INFO_MAGIC = 0x59453036;
+    public static final int TTY_DATA_MAGIC = 0x59413026;
 
     /** x86-64 page size; pages-N.img holds whole pages. */
     public static final int PAGE_SIZE = 4096;
@@ -71,6 +73,11 @@ public final class ImageFormat {
     /** Queued packets of unix sockets: sk_packet_entry + raw bytes per packet. */
     public static String skQueues() { return "sk-queues.img"; }
 
+    /** Terminal ends (tty_info_entry per pty end). */
+    public static String ttyInfo() { return "tty-info.img"; }
+    /** Bytes readable at terminal ends: tty_data_entry per end (the bytes inside the entry). */
+    public static String ttyData() { return "tty-data.img"; }
+
     /** Per-type magic for a file name produced by this class, or 0 for raw images and unknown names. */
     public static int magicForName(String name) {
         String base = name.replaceFirst("-[0-9]+\\.img$", "").replaceFirst("\\.img$", "");
@@ -93,6 +100,8 @@ public final class ImageFormat {
             case "pipes-data" -> PIPES_DATA_MAGIC;
             case "fifo-data" -> FIFO_DATA_MAGIC;
             case "sk-queues" -> SK_QUEUES_MAGIC;
+            case "tty-info" -> TTY_INFO_MAGIC;
+            case "tty-data" -> TTY_DATA_MAGIC;
             default -> 0;
         };
     }

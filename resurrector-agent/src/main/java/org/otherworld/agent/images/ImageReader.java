@@ -72,6 +72,7 @@ public final class ImageReader {
         Map<Integer, UnixSkEntry> sockets = new HashMap<>();
         Map<Integer, FileImage> pipeEnds = new HashMap<>();
         List<FileEntry> pipeEntries = new ArrayList<>();
+        List<org.otherworld.agent.images.proto.TtyFileEntry> ttyEntries = new ArrayList<>();
         Map<Integer, org.otherworld.agent.images.proto.InetSkEntry> inet = new HashMap<>();
         eventFiles.clear();
         try (ImageInput in = ImageInput.open(dir.resolve(ImageFormat.files()), ImageFormat.FILES_MAGIC)) {
@@ -84,6 +85,8 @@ public final class ImageReader {
                     pipeEntries.add(f);
                 } else if (f.getType() == FdTypes.INETSK && f.hasIsk()) {
                     inet.put(f.getId(), f.getIsk());
+                } else if (f.getType() == FdTypes.TTY && f.hasTty()) {
+                    ttyEntries.add(f.getTty());
                 } else {
                     FileImage ev = EventFiles.toImage(f);
                     if (ev != null) {
@@ -106,6 +109,19 @@ public final class ImageReader {
                     pipeEnds.put(f.getId(), FileTable.toImage(f.getFifo(), r, fifoData.getOrDefault(pid,
                             new PipeImage(pid, PipeImage.DEFAULT_SIZE, new byte[0]))));
                 }
+            }
+        }
+        if (!ttyEntries.isEmpty()) {
+            Map<Integer, org.otherworld.agent.images.proto.TtyInfoEntry> infos = ttyInfos(dir);
+            Map<Integer, byte[]> data = ttyData(dir);
+            for (var t : ttyEntries) {
+                var info = infos.get(t.getTtyInfoId());
+                if (info == null) {
+                    throw new ImageFormatException("files.img tty " + t.getId() + ": tty_info " + t.getTtyInfoId()
+                            + " missing from tty-info.img");
+                }
+                RegFileEntry r = file(files, t.getRegfId(), "files.img tty " + t.getId());
+                pipeEnds.put(t.getId(), FileTable.toImage(t, r, info, data.getOrDefault(t.getTtyInfoId(), new byte[0])));
             }
         }
         queues = skQueues(dir);
@@ -221,6 +237,12 @@ public final class ImageReader {
                     }
                     f = descriptions.computeIfAbsent(e.getId(), k -> FileTable.toImage(u,
                             queues.getOrDefault(u.getId(), List.of())));
+                } else if (e.getType() == FdTypes.TTY) {
+                    f = pipeEnds.get(e.getId());
+                    if (f == null || f.kind() != FileKind.TTY) {
+                        throw new ImageFormatException(fdName + " fd " + e.getFd() + ": refers to tty id " + e.getId()
+                                + " missing from files.img");
+                    }
                 } else if (eventFiles.containsKey(e.getId()) && e.getType() != FdTypes.REG) {
                     f = eventFiles.get(e.getId());
                     if (EventFiles.fdType(f.kind()) != e.getType()) {
@@ -409,6 +431,36 @@ public final class ImageReader {
 
     /** Upper bound for one queued message read back. */
     private static final int MAX_PACKET = 16 << 20;
+
+    /** tty-info.img: tty_info id -&gt; entry. */
+    private static Map<Integer, org.otherworld.agent.images.proto.TtyInfoEntry> ttyInfos(Path dir) throws IOException {
+        Map<Integer, org.otherworld.agent.images.proto.TtyInfoEntry> out = new HashMap<>();
+        try (ImageInput in = ImageInput.open(dir.resolve(ImageFormat.ttyInfo()), ImageFormat.TTY_INFO_MAGIC)) {
+            for (var e : in.all(org.otherworld.agent.images.proto.TtyInfoEntry.parser(), MAX_ENTRIES)) {
+                if (out.put(e.getId(), e) != null) {
+                    throw new ImageFormatException(ImageFormat.ttyInfo() + ": tty_info " + e.getId() + " twice");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** tty-data.img (absent: no data): tty_info id -&gt; the bytes readable at that end. */
+    private static Map<Integer, byte[]> ttyData(Path dir) throws IOException {
+        Map<Integer, byte[]> out = new HashMap<>();
+        Path p = dir.resolve(ImageFormat.ttyData());
+        if (!Files.exists(p)) {
+            return out;
+        }
+        try (ImageInput in = ImageInput.open(p, ImageFormat.TTY_DATA_MAGIC)) {
+            for (var e : in.all(org.otherworld.agent.images.proto.TtyDataEntry.parser(), MAX_ENTRIES)) {
+                if (out.put(e.getTtyId(), e.getData().toByteArray()) != null) {
+                    throw new ImageFormatException(ImageFormat.ttyData() + ": data for tty " + e.getTtyId() + " twice");
+                }
+            }
+        }
+        return out;
+    }
 
     /** pipes-data.img or fifo-data.img (absent: no data), pipe id -&gt; pipe. */
     private static Map<Long, PipeImage> pipeData(Path dir, String name, int magic) throws IOException {

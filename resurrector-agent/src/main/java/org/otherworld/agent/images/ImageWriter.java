@@ -178,6 +178,24 @@ public final class ImageWriter {
         });
         writePipeData(dir, ImageFormat.pipesData(), ImageFormat.PIPES_DATA_MAGIC, files.pipes(), names);
         writePipeData(dir, ImageFormat.fifoData(), ImageFormat.FIFO_DATA_MAGIC, files.fifos(), names);
+        if (!files.ttys().isEmpty()) {
+            // criu/tty.c: a tty_info_entry per end; the bytes readable at an end in a tty_data_entry
+            write(dir, ImageFormat.ttyInfo(), ImageFormat.TTY_INFO_MAGIC, names, o -> {
+                for (TtyImage t : files.ttys()) {
+                    o.write(FileTable.ttyInfo(t));
+                }
+            });
+            if (files.ttys().stream().anyMatch(t -> t.unread().length > 0)) {
+                write(dir, ImageFormat.ttyData(), ImageFormat.TTY_DATA_MAGIC, names, o -> {
+                    for (TtyImage t : files.ttys()) {
+                        if (t.unread().length > 0) {
+                            o.write(org.otherworld.agent.images.proto.TtyDataEntry.newBuilder().setTtyId(t.infoId())
+                                    .setData(com.google.protobuf.ByteString.copyFrom(t.unread())).build());
+                        }
+                    }
+                });
+            }
+        }
         if (!files.packets().isEmpty()) {
             // criu/sk-queue.c: sk_packet_entry {id_for = the receiving socket's file id, length}, then the bytes
             write(dir, ImageFormat.skQueues(), ImageFormat.SK_QUEUES_MAGIC, names, o -> {

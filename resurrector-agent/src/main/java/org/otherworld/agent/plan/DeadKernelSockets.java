@@ -2,6 +2,8 @@ package org.otherworld.agent.plan;
 
 import org.otherworld.agent.files.OpenFile;
 import org.otherworld.agent.files.PipeRing;
+import org.otherworld.agent.files.PtyPair;
+import org.otherworld.agent.images.TtyImage;
 import org.otherworld.agent.files.UnixQueue;
 import org.otherworld.agent.images.PipeImage;
 import org.otherworld.agent.images.UnixSocketImage;
@@ -25,6 +27,8 @@ public final class DeadKernelSockets implements SocketOracle {
     private final java.util.Map<Long, PipeFacts> pipes = new java.util.HashMap<>();
     private org.otherworld.agent.net.InetSocketReader inetReader;
     private DeadKernelEventFiles eventFiles;
+    /** master tty_struct address -&gt; the pair as read (every end of a pair gets the same result). */
+    private final java.util.Map<Long, Object> ptys = new java.util.HashMap<>();
 
     public DeadKernelSockets(DeadKernel kernel) {
         this.kernel = kernel;
@@ -186,5 +190,152 @@ public final class DeadKernelSockets implements SocketOracle {
             }
         }
         return sockDeadBit;
+    }
+
+    /**
+     * The pty end behind a /dev/ptmx or /dev/pts descriptor: {@code file->private_data} (a {@code struct
+     * tty_file_private}) names its tty_struct; {@link PtyPair} reads the pair once, and the end this file
+     * is becomes a {@link TtyImage} carrying the pair's settings and the bytes readable at this end.
+     */
+    @Override
+    public TtyFacts tty(OpenFile f) {
+        if ("hung_up_tty_fops".equals(f.fopsSymbol())) {
+            return TtyFacts.unrestorable("the terminal was hung up");
+        }
+        PtyPair reader = new PtyPair(kernel.types(), kernel.kernelMemory());
+        long tty;
+        try {
+            tty = reader.ttyOfFile(f.file());
+        } catch (RuntimeException e) {
+            return TtyFacts.unrestorable("terminal unreadable: " + e.getMessage());
+        }
+        Object r = ptys.get(tty);
+        if (r == null) {
+            try {
+                PtyPair.State s = reader.read(tty);
+                r = s;
+                ptys.put(s.master(), s);
+                ptys.put(s.slave(), s);
+            } catch (RuntimeException e) {
+                r = "pty unreadable or inconsistent: " + e.getMessage();
+                ptys.put(tty, r);
+            }
+        }
+        if (r instanceof String why) {
+            return TtyFacts.unrestorable(why);
+        }
+        return facts((PtyPair.State) r, tty);
+    }
+
+    /** {@code task->signal->tty}: /dev/pts/N for a pty slave, else /dev/ + tty_struct.name (e.g. ttyS0). */
+    @Override
+    public ControllingTerminal controllingTerminal(org.otherworld.agent.task.ProcessModel p) {
+        try {
+            KObject signal = kernel.object("task_struct", p.task()).deref("signal");
+            KObject tty = signal == null ? null : signal.deref("tty");
+            if (tty == null) {
+                return null;
+            }
+            String name = tty.cString("name");
+            KObject driver = tty.deref("driver");
+            boolean ptySlave = driver != null && driver.read("type") == PtyPair.TTY_DRIVER_TYPE_PTY
+                    && driver.read("subtype") == PtyPair.PTY_TYPE_SLAVE;
+            int index = (int) tty.s32("index");
+            return ptySlave ? new ControllingTerminal("/dev/pts/" + index, index)
+                    : new ControllingTerminal("/dev/" + name, -1);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The end {@code tty} of pair {@code s} as restored. */
+    static TtyFacts facts(PtyPair.State s, long tty) {
+        boolean master = tty == s.master();
+        if (s.index() > TtyImage.MAX_PTY_INDEX) {
+            return TtyFacts.unrestorable("pty number " + s.index() + " is above criu's limit " + TtyImage.MAX_PTY_INDEX);
+        }
+        if (s.session() != 0 && s.pgrp() == 0) {
+            return TtyFacts.unrestorable("the controlling terminal of session " + s.session()
+                    + " has no foreground process group");
+        }
+        String special = reinterpreted(s.toSlave(), s.termios());
+        if (special != null) {
+            return TtyFacts.unrestorable("unread input of /dev/pts/" + s.index() + " holds " + special
+                    + ", which the line discipline would interpret again when it is written back");
+        }
+        return new TtyFacts(new TtyImage(s.index(), master, termios(s.termios()), termios(s.termiosLocked()),
+                new TtyImage.Winsize(s.winsize().row(), s.winsize().col(), s.winsize().xpixel(), s.winsize().ypixel()),
+                s.locked(), s.packetMode(), master ? s.masterExclusive() : s.slaveExclusive(), s.session(),
+                s.session() == 0 ? 0 : s.pgrp(), master ? beforeOutputProcessing(s.toMaster(), s.termios())
+                : s.toSlave()), null);
+    }
+
+    /** termbits.h (asm-generic): c_lflag ISIG, ICANON, IEXTEN; c_iflag IXON. */
+    static final int ISIG = 01, ICANON = 02, IEXTEN = 0100000, IXON = 02000;
+    /** c_cc indices (asm-generic termbits.h) and their names. */
+    static final int[] SPECIAL_CC = {0, 1, 2, 3, 8, 9, 10, 12, 14, 15};
+    static final String[] SPECIAL_NAMES = {"VINTR", "VQUIT", "VERASE", "VKILL", "VSTART", "VSTOP", "VSUSP",
+            "VREPRINT", "VWERASE", "VLNEXT"};
+
+    /**
+     * Which special character of {@code t} occurs in {@code data}, or null. The unread bytes are given back by
+     * writing them into the master, through the line discipline again; a byte it stored although it is a
+     * special character (typed after VLNEXT) would then act (erase, kill the line, raise a signal ...).
+     */
+    static String reinterpreted(byte[] data, PtyPair.Termios t) {
+        boolean icanon = (t.lflag() & ICANON) != 0, isig = (t.lflag() & ISIG) != 0, iexten = (t.lflag() & IEXTEN) != 0;
+        boolean ixon = (t.iflag() & IXON) != 0;
+        byte[] cc = t.cc();
+        for (int k = 0; k < SPECIAL_CC.length; k++) {
+            int i = SPECIAL_CC[k];
+            boolean active = switch (i) {
+                case 0, 1, 10 -> isig;
+                case 2, 3 -> icanon;
+                case 12, 14, 15 -> icanon && iexten;
+                default -> ixon;
+            };
+            if (!active || cc[i] == 0) {
+                continue;
+            }
+            for (byte b : data) {
+                if (b == cc[i]) {
+                    return String.format("%s (0x%02x)", SPECIAL_NAMES[k], b & 0xff);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** c_oflag OPOST, ONLCR, OCRNL (asm-generic termbits.h). */
+    static final int OPOST = 01, ONLCR = 04, OCRNL = 010;
+
+    /**
+     * The output readable at the master as the program wrote it, as far as it can be told: criu writes it
+     * into the new slave, whose output processing runs again. Of the OPOST transformations only ONLCR
+     * ({@code \n} written as {@code \r\n}) is not idempotent, so with OPOST and ONLCR (and not OCRNL) the
+     * {@code \r} in front of every {@code \n} is taken out; if some {@code \n} has none (written while
+     * ONLCR was off), the bytes are kept as they are.
+     */
+    static byte[] beforeOutputProcessing(byte[] data, PtyPair.Termios t) {
+        if ((t.oflag() & OPOST) == 0 || (t.oflag() & ONLCR) == 0 || (t.oflag() & OCRNL) != 0) {
+            return data;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(data.length);
+        for (int i = 0; i < data.length; i++) {
+            if (data[i] == '\n') {
+                if (i == 0 || data[i - 1] != '\r') {
+                    return data;
+                }
+            }
+            if (data[i] == '\r' && i + 1 < data.length && data[i + 1] == '\n') {
+                continue;
+            }
+            out.write(data[i]);
+        }
+        return out.toByteArray();
+    }
+
+    private static TtyImage.Termios termios(PtyPair.Termios t) {
+        return new TtyImage.Termios(t.iflag(), t.oflag(), t.cflag(), t.lflag(), t.line(), t.cc(), t.ispeed(), t.ospeed());
     }
 }

@@ -31,7 +31,8 @@ import org.otherworld.agent.task.Vma;
  *     registered a crash procedure (or {@link Config#resurrectFaulty});</li>
  * <li>a process with unrestored resources is resurrected only if it registered a crash procedure, or
  *     its policy is {@link Policy#RESURRECT_EVEN_IF_PARTIAL} (or {@link Config#partialWithoutProcedure});
- *     advisory ones ({@link UnrestoredResource#advisory()}: a thread's stale FPU copy) are only reported;</li>
+ *     advisory ones ({@link UnrestoredResource#advisory()}: a thread's stale FPU copy, a lost controlling
+ *     terminal) are only reported;</li>
  * <li>everything else is resurrected.</li>
  * </ol>
  * A tree is rooted at each resurrected process whose parent is not resurrected, or is in another IPC
@@ -108,17 +109,22 @@ public final class Planner {
         }
         Map<Integer, String> system = systemProcesses(byPid);
         Set<Long> orphaned = new HashSet<>(); // unix sockets whose peer is not restored with them
+        Map<Integer, String> orphanedTtys = new HashMap<>(); // pty ends without their pair or session (tty_info id)
         for (int round = 1; ; round++) {
             List<ProcessPlan> plans = new ArrayList<>();
             Map<Integer, Long> ipcNs = new HashMap<>();
             for (ProcessModel p : byPid.values()) {
                 IpcNamespaceOracle.IpcNamespace ns = ipc.of(p);
                 ipcNs.put(p.pid(), ns == null ? 0L : ns.address());
-                plans.add(planOne(p, system.get(p.pid()), faultyTids, ns, orphaned));
+                plans.add(planOne(p, system.get(p.pid()), faultyTids, ns, orphaned, orphanedTtys));
             }
             plans.sort(Comparator.comparingInt(ProcessPlan::pid));
             List<ResurrectionPlan> trees = trees(plans, ipcNs);
-            if (!orphaned.addAll(UnixPeers.unmatched(trees)) || round >= UnixPeers.MAX_ROUNDS) {
+            boolean changed = orphaned.addAll(UnixPeers.unmatched(trees));
+            for (Map.Entry<Integer, String> e : TtyPeers.unmatched(trees).entrySet()) {
+                changed |= orphanedTtys.putIfAbsent(e.getKey(), e.getValue()) == null;
+            }
+            if (!changed || round >= UnixPeers.MAX_ROUNDS) {
                 return new Result(plans, trees);
             }
         }
@@ -159,7 +165,8 @@ public final class Planner {
             org.otherworld.agent.files.FileKind.INOTIFY);
 
     private ProcessPlan planOne(ProcessModel p, String systemReason, Set<Integer> faultyTids,
-                                IpcNamespaceOracle.IpcNamespace ns, Set<Long> orphanedSockets) {
+                                IpcNamespaceOracle.IpcNamespace ns, Set<Long> orphanedSockets,
+                                Map<Integer, String> orphanedTtys) {
         Registration reg = registrations.of(p).orElse(null);
         boolean faulty = p.threads().stream().anyMatch(t -> faultyTids.contains(t.tid()));
         List<ResourceClassifier.FdDecision> fds = new ArrayList<>();
@@ -174,9 +181,10 @@ public final class Planner {
                 if (f.kind() == org.otherworld.agent.files.FileKind.EPOLL && event != null && event.epoll() != null) {
                     epolls.put(f.fd(), event);
                 }
-                ResourceClassifier.FdDecision d = UnixPeers.apply(ResourceClassifier.classify(f, unix, pipe,
-                        f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.inet(f) : null, event),
-                        orphanedSockets);
+                TtyFacts tty = f.kind() == org.otherworld.agent.files.FileKind.PTY ? sockets.tty(f) : null;
+                ResourceClassifier.FdDecision d = TtyPeers.apply(UnixPeers.apply(ResourceClassifier.classify(f, unix,
+                        pipe, f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.inet(f) : null, event,
+                        tty), orphanedSockets), orphanedTtys);
                 fds.add(d);
             }
             fds = EpollTargets.resolve(fds, epolls);
@@ -186,6 +194,15 @@ public final class Planner {
                 }
             }
         }
+        SocketOracle.ControllingTerminal ctty = sockets.controllingTerminal(p);
+        if (ctty != null) {
+            boolean leader = p.pid() == p.sid();
+            boolean held = leader && ctty.ptyIndex() >= 0 && fds.stream().anyMatch(d -> d.restored() && d.tty() != null
+                    && d.tty().index() == ctty.ptyIndex() && d.tty().sid() == p.pid());
+            if (!held) {
+                unrestored.add(UnrestoredResource.lostControllingTerminal(ctty.name(), leader));
+            }
+        }
         for (ThreadModel t : p.threads()) {
             UnrestoredResource fpu = UnrestoredResource.staleFpu(t);
             if (fpu != null) {
@@ -193,9 +210,10 @@ public final class Planner {
             }
         }
         List<UnrestoredResource> lost = unrestored.stream().filter(u -> !u.advisory()).toList();
-        int advisory = unrestored.size() - lost.size();
-        String note = advisory == 0 ? "" : "; FPU state of " + advisory + " thread" + (advisory == 1 ? "" : "s")
-                + " approximate";
+        int advisory = (int) unrestored.stream().filter(u -> UnrestoredResource.KIND_FPU.equals(u.kind())).count();
+        boolean cttyLost = unrestored.stream().anyMatch(u -> UnrestoredResource.KIND_CTTY.equals(u.kind()));
+        String note = (cttyLost ? "; controlling terminal not restored" : "") + (advisory == 0 ? "" : "; FPU state of "
+                + advisory + " thread" + (advisory == 1 ? "" : "s") + " approximate");
         List<String> blockers = blockers(p, ns);
         Map<Integer, SyscallRule.Decision> syscalls = new HashMap<>();
         Set<Integer> fileFds = new HashSet<>();

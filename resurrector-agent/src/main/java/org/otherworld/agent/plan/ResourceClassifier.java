@@ -8,6 +8,7 @@ import org.otherworld.agent.images.FileDetail;
 import org.otherworld.agent.images.FileKind;
 import org.otherworld.agent.images.InetSocketImage;
 import org.otherworld.agent.images.PipeImage;
+import org.otherworld.agent.images.TtyImage;
 import org.otherworld.agent.images.UnixSocketImage;
 import org.otherworld.agent.net.InetSocketRead;
 import org.otherworld.agent.task.Vma;
@@ -22,7 +23,9 @@ import org.otherworld.agent.task.VmaFlags;
  * character devices of major 1 ({@code /dev/null}, {@code zero}, {@code full}, {@code random},
  * {@code urandom}), AF_UNIX sockets ({@link UnixSocketFacts#whyUnrestorable()}; a connected one only with its
  * peer in the same image set, see {@link UnixPeers}), pipes and FIFOs
- * (on persistent filesystems) whose ring could be read ({@link PipeFacts}). Memory: anonymous private memory (heap, stacks), [vdso]/[vvar]/[vsyscall], private
+ * (on persistent filesystems) whose ring could be read ({@link PipeFacts}), Unix98 pty ends whose pair read
+ * consistently ({@link TtyFacts}; only with the other end and the session leader in the same image set, see
+ * {@link TtyPeers}). Memory: anonymous private memory (heap, stacks), [vdso]/[vvar]/[vsyscall], private
  * and shared mappings of files on such filesystems. Everything else is unrestored; memory that cannot be
  * rebuilt (SysV shared memory of the initial IPC namespace, shared anonymous memory, memfd or tmpfs
  * mappings, deleted files) is a blocker, because the program would fault on it. SysV shared memory of an
@@ -63,6 +66,11 @@ public final class ResourceClassifier {
             return detail instanceof UnixSocketImage u ? u : null;
         }
 
+        /** The pty end a restored TTY descriptor is written as, else null. */
+        public TtyImage tty() {
+            return detail instanceof TtyImage t ? t : null;
+        }
+
         /** The image of a restored descriptor (shared by the dups of one struct file within a process). */
         public org.otherworld.agent.images.FileImage image() {
             return switch (restoreAs) {
@@ -71,6 +79,8 @@ public final class ResourceClassifier {
                 case INET_SOCKET -> org.otherworld.agent.images.FileImage.inetSocket((InetSocketImage) detail,
                         file.flags());
                 case PIPE -> org.otherworld.agent.images.FileImage.pipe((PipeImage) detail, file.flags());
+                case TTY -> org.otherworld.agent.images.FileImage.tty((TtyImage) detail, file.path(), file.flags(),
+                        file.iMode());
                 case FIFO -> org.otherworld.agent.images.FileImage.fifo((PipeImage) detail, file.path(), file.flags(),
                         file.iMode());
                 default -> new org.otherworld.agent.images.FileImage(restoreAs, file.path(), file.flags(), file.pos(),
@@ -110,7 +120,7 @@ public final class ResourceClassifier {
      * @param inet for a TCP/UDP socket what the dead kernel says about it (null if unknown: unrestored)
      */
     public static FdDecision classify(OpenFile f, UnixSocketFacts unix, PipeFacts pipe, InetSocketRead inet) {
-        return classify(f, unix, pipe, inet, null);
+        return classify(f, unix, pipe, inet, null, null);
     }
 
     /**
@@ -119,9 +129,10 @@ public final class ResourceClassifier {
      * @param event for an eventfd, timerfd, signalfd, epoll or inotify descriptor what the dead kernel says
      *              about it (null if unknown: unrestored). An epoll's registrations are resolved afterwards
      *              against the process's other descriptors ({@link EpollTargets}).
+     * @param tty   for a pty end what the dead kernel says about its pair (null if unknown: unrestored)
      */
     public static FdDecision classify(OpenFile f, UnixSocketFacts unix, PipeFacts pipe, InetSocketRead inet,
-                                      EventFileFacts event) {
+                                      EventFileFacts event, TtyFacts tty) {
         String path = f.path() == null ? "?" : f.path();
         String desc = f.description() != null && !f.description().isBlank() ? f.description() : path;
         switch (f.kind()) {
@@ -207,7 +218,16 @@ public final class ResourceClassifier {
                 return new FdDecision(f, as, null, event.detail());
             }
             case PTY -> {
-                return unrestored(f, "device", desc, "terminals are not restored");
+                if (tty == null) {
+                    return unrestored(f, "terminal", desc, "the terminal's state could not be read");
+                }
+                if (tty.unrestorable() != null) {
+                    return unrestored(f, "terminal", desc, tty.unrestorable());
+                }
+                if (path.endsWith(DELETED) || !path.startsWith("/")) {
+                    return unrestored(f, "terminal", desc, "its device node has no path");
+                }
+                return new FdDecision(f, FileKind.TTY, null, tty.image());
             }
             case MEMFD -> {
                 return unrestored(f, "file", desc, "memfd files are not restored");

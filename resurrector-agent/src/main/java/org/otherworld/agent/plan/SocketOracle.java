@@ -37,4 +37,29 @@ public interface SocketOracle {
     default EventFileFacts eventFile(OpenFile f) {
         return null;
     }
+
+    /**
+     * The pty end behind {@code f} (a /dev/ptmx master or a /dev/pts slave) as it is restored, or why not;
+     * null if unknown (it then stays an unrestored resource). Both ends of a pair must get equal settings.
+     */
+    default TtyFacts tty(OpenFile f) {
+        return null;
+    }
+
+    /**
+     * The controlling terminal of {@code p} ({@code task->signal->tty}), or null if it has none or it is
+     * unknown.
+     */
+    default ControllingTerminal controllingTerminal(org.otherworld.agent.task.ProcessModel p) {
+        return null;
+    }
+
+    /**
+     * A controlling terminal.
+     *
+     * @param name     its /dev path, e.g. /dev/pts/0 or /dev/ttyS0
+     * @param ptyIndex the pty number when it is a Unix98 pty slave, else -1
+     */
+    record ControllingTerminal(String name, int ptyIndex) {
+    }
 }

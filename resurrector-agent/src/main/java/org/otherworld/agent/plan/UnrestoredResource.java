@@ -10,20 +10,34 @@ import org.otherworld.agent.task.ThreadModel;
  * @param fd          the descriptor, or -1 for a resource that is not a descriptor (a memory mapping, a
  *                    thread's FPU registers)
  * @param kind        one of the report kinds: tcp, udp, unix, netlink, pipe, fifo, file, eventfd, epoll,
- *                    signalfd, timerfd, inotify, device, fpu, other
+ *                    signalfd, timerfd, inotify, terminal, device, fpu, ctty, other
  * @param description what it was, e.g. {@code tcp 10.0.0.1:5432 -> 10.0.0.2:40000 ESTABLISHED}
  * @param reason      why it is not restored
  */
 public record UnrestoredResource(int fd, String kind, String description, String reason) {
     /** Kind of the FPU registers of a thread whose saved copy is stale. */
     public static final String KIND_FPU = "fpu";
+    /** Kind of a controlling terminal that the restore does not give back to the process. */
+    public static final String KIND_CTTY = "ctty";
 
     /**
      * Whether this resource is only reported, never a reason to refuse the resurrection: a stale FPU copy
-     * (the process is restored with it; its crash procedure, if any, is told).
+     * (the process is restored with it; its crash procedure, if any, is told), a lost controlling terminal
+     * (the process runs on; /dev/tty fails for it).
      */
     public boolean advisory() {
-        return KIND_FPU.equals(kind);
+        return KIND_FPU.equals(kind) || KIND_CTTY.equals(kind);
+    }
+
+    /**
+     * The controlling terminal {@code name} of a process that the restore does not give back: criu 3.17
+     * makes a terminal the controlling terminal of its session leader only (TIOCSCTTY in that task, after
+     * the task's children were created), and only for a pty pair it restores.
+     */
+    public static UnrestoredResource lostControllingTerminal(String name, boolean leader) {
+        return new UnrestoredResource(-1, KIND_CTTY, "controlling terminal " + name, leader
+                ? "the session leader does not hold the terminal open in a restored pty pair"
+                : "criu restores a controlling terminal for the session leader only");
     }
 
     /**

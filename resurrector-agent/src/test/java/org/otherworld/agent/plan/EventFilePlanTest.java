@@ -196,14 +196,14 @@ class EventFilePlanTest {
 
     @Test
     void unknownOrUnrestorableStayUnrestoredWithTheReason() {
-        var unknown = ResourceClassifier.classify(anon(3, FileKind.EVENTFD), null, null, null, null);
+        var unknown = ResourceClassifier.classify(anon(3, FileKind.EVENTFD), null, null, null, null, null);
         assertEquals("the eventfd's state could not be read", unknown.unrestored().reason());
         var sem = ResourceClassifier.classify(anon(3, FileKind.EVENTFD), null, null, null,
-                EventFileFacts.unrestorable("EFD_SEMAPHORE eventfds are not restored"));
+                EventFileFacts.unrestorable("EFD_SEMAPHORE eventfds are not restored"), null);
         assertEquals("eventfd", sem.unrestored().kind());
         assertEquals("EFD_SEMAPHORE eventfds are not restored", sem.unrestored().reason());
         var ok = ResourceClassifier.classify(anon(5, FileKind.SIGNALFD), null, null, null,
-                EventFileFacts.of(new SignalfdImage(4)));
+                EventFileFacts.of(new SignalfdImage(4)), null);
         assertNull(ok.unrestored());
         assertEquals(org.otherworld.agent.images.FileKind.SIGNALFD, ok.image().kind());
     }

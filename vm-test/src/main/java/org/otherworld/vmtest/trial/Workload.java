@@ -179,7 +179,32 @@ public record Workload(String name, String dir, String command, String ready, St
                 "test -s status", "cat status", "/opt/ow/bin/evfds check /data/work/evfds", null);
     }
 
-    /** Built-in workloads by name (demos, SDK demos, pipes and sockets, fpu), for {@code --workload NAME}; null if unknown. */
+    /**
+     * A pseudo-terminal with settings and input in flight (issue 10, terminals): {@code ptyhold}
+     * (demo-apps/src/main/c) opens a pty pair; its child is a session leader with the slave as controlling
+     * terminal in raw mode (no ICANON/ECHO/OPOST, VMIN 3, VTIME 7, VINTR ^X) and a 37x111 window, and writes
+     * a line the parent has not read; the parent writes a line of input the child has not read. The check
+     * lets both go on after the resurrection: it passes when the child finds its settings, its controlling
+     * terminal and foreground group and the input unchanged, and the parent the pending line and the
+     * child's answer. Not in the default set.
+     */
+    public static Workload terminal() {
+        return new Workload("ptyhold", "/data/work/ptyhold", "exec /opt/ow/bin/ptyhold run /data/work/ptyhold",
+                "test -s progress", null, "/opt/ow/bin/ptyhold check /data/work/ptyhold", null);
+    }
+
+    /**
+     * {@link #terminal()} with the child's terminal in canonical mode with output post-processing (ICANON,
+     * no ECHO, OPOST|ONLCR, VEOF ^A): two complete input lines and a pending output line that reached the
+     * master as "...\r\n" must come back once each.
+     */
+    public static Workload canonicalTerminal() {
+        return new Workload("ptyhold-canon", "/data/work/ptyhold-canon",
+                "exec /opt/ow/bin/ptyhold run /data/work/ptyhold-canon canon", "test -s progress", null,
+                "/opt/ow/bin/ptyhold check /data/work/ptyhold-canon", null);
+    }
+
+    /** Built-in workloads by name (demos, SDK demos, pipes and sockets, fpu, evfds, ptyhold), for {@code --workload NAME}; null if unknown. */
     public static Workload builtin(String name) {
         for (Workload w : builtins()) {
             if (w.name().equals(name)) {
@@ -200,6 +225,13 @@ public record Workload(String name, String dir, String command, String ready, St
         all.addAll(noProcedureDemos());
         all.add(fpu());
         all.add(evfds());
+        all.add(terminal());
+        all.add(canonicalTerminal());
+        // a limit shown, not a feature: the session member's controlling terminal is not restored by criu
+        // (docs/resurrection.md, Terminals), so this check fails by design
+        all.add(new Workload("ptyhold-member", "/data/work/ptyhold-member",
+                "exec /opt/ow/bin/ptyhold run /data/work/ptyhold-member member", "test -s progress", null,
+                "/opt/ow/bin/ptyhold check /data/work/ptyhold-member", null));
         return all;
     }
 
