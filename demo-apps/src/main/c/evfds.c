@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "owdemo.h"
+
 #define COOKIE_EVENTFD 0xe7e7000000000001ULL
 #define COOKIE_TIMER 0xe7e7000000000002ULL
 #define COOKIE_SIGNAL 0xe7e7000000000003ULL
@@ -39,26 +41,12 @@ struct status {
 	long pid, ticks, sigs, mods, efd, interval_ms, efd_events, bad, err;
 };
 
-static void note(const char *dir, const char *name, const char *text)
-{
-	char tmp[512], path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return;
-	ssize_t n = write(fd, text, strlen(text));
-	(void)n;
-	close(fd);
-	rename(tmp, path);
-}
-
 static void save(const char *dir, const struct status *s)
 {
 	char buf[512];
 	snprintf(buf, sizeof buf, "pid %ld ticks %ld sigs %ld mods %ld efd %ld interval_ms %ld efd_events %ld bad %ld err %ld\n",
 		 s->pid, s->ticks, s->sigs, s->mods, s->efd, s->interval_ms, s->efd_events, s->bad, s->err);
-	note(dir, "status", buf);
+	ow_note(dir, "status", buf, 0);
 }
 
 static int load(const char *dir, struct status *s)

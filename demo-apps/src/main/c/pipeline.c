@@ -19,19 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void note(const char *dir, const char *name, const char *text)
-{
-	char tmp[512], path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return;
-	ssize_t n = write(fd, text, strlen(text));
-	(void)n;
-	close(fd);
-	rename(tmp, path);
-}
+#include "owdemo.h"
 
 static uint8_t expected(uint64_t off)
 {
@@ -70,26 +58,26 @@ static int consume(const char *dir)
 			continue;
 		if (n < 0) {
 			snprintf(text, sizeof text, "read error %d after %llu bytes\n", errno, (unsigned long long)off);
-			note(dir, "error", text);
+			ow_note(dir, "error", text, 0);
 			return 2;
 		}
 		if (n == 0) {
 			snprintf(text, sizeof text, "end of file after %llu bytes\n", (unsigned long long)off);
-			note(dir, "error", text);
+			ow_note(dir, "error", text, 0);
 			return 3;
 		}
 		for (ssize_t i = 0; i < n; i++, off++) {
 			if (buf[i] != expected(off)) {
 				snprintf(text, sizeof text, "byte %llu is 0x%02x, expected 0x%02x (lost or duplicated data)\n",
 					 (unsigned long long)off, buf[i], expected(off));
-				note(dir, "error", text);
+				ow_note(dir, "error", text, 0);
 				return 4;
 			}
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec != last.tv_sec || now.tv_nsec - last.tv_nsec > 200 * 1000 * 1000) {
 			snprintf(text, sizeof text, "bytes %llu\n", (unsigned long long)off);
-			note(dir, "progress", text);
+			ow_note(dir, "progress", text, 0);
 			last = now;
 		}
 		while (nanosleep(&nap, &nap) != 0 && errno == EINTR)
@@ -114,27 +102,13 @@ static long long progress(const char *dir)
 
 static int check(const char *dir)
 {
-	char path[512], err[256] = "";
-	snprintf(path, sizeof path, "%s/error", dir);
-	FILE *f = fopen(path, "r");
-	if (f) {
-		if (!fgets(err, sizeof err, f))
-			strcpy(err, "(empty)\n");
-		fclose(f);
-		printf("consumer failed: %s", err);
+	if (ow_failed(dir, "consumer"))
 		return 1;
-	}
 	long long a = progress(dir);
 	sleep(3);
 	long long b = progress(dir);
-	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(err, sizeof err, f))
-			strcpy(err, "(empty)\n");
-		fclose(f);
-		printf("consumer failed: %s", err);
+	if (ow_failed(dir, "consumer"))
 		return 1;
-	}
 	printf("consumer verified %lld bytes, then %lld bytes 3 s later\n", a, b);
 	return a >= 0 && b > a ? 0 : 1;
 }

@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "owdemo.h"
+
 #define INPUT "ow-input 0123456789 abcdefghij the child has not read this yet\n"
 #define LINE1 "ow-line one\n"
 #define LINE2 "ow-line two, typed ahead\n"
@@ -44,28 +46,6 @@
 
 static char dir[400];
 static int canon, member;
-
-static void note(const char *name, const char *text)
-{
-	char tmp[512], path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return;
-	ssize_t n = write(fd, text, strlen(text));
-	(void)n;
-	fsync(fd);
-	close(fd);
-	rename(tmp, path);
-}
-
-static void nap(long ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) != 0 && errno == EINTR)
-		;
-}
 
 static int exists(const char *name)
 {
@@ -81,20 +61,6 @@ static int read_exact(int fd, char *buf, size_t len)
 	size_t done = 0;
 	while (done < len) {
 		ssize_t n = read(fd, buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = write(fd, buf + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -155,22 +121,22 @@ static void child(const char *slave_name)
 		if (g == 0) {
 			close(fd);
 			while (!exists("go"))
-				nap(100);
+				ow_nap(100);
 			int t = open("/dev/tty", O_RDWR | O_NOCTTY);
 			char r[200];
 			if (t < 0)
 				snprintf(r, sizeof r, "member %d: /dev/tty: %s", getpid(), strerror(errno));
 			else
 				snprintf(r, sizeof r, "member %d: /dev/tty ok, session %d", getpid(), tcgetsid(t));
-			note("member", r);
+			ow_note(dir, "member", r, 1);
 			for (;;)
 				pause();
 		}
 	}
-	if (write_all(fd, PENDING, strlen(PENDING)) != 0)
+	if (ow_write_all(fd, PENDING, strlen(PENDING)) != 0)
 		_exit(15);
 	while (!exists("go"))
-		nap(100);
+		ow_nap(100);
 
 	char why[300] = "";
 	struct termios now;
@@ -224,7 +190,7 @@ static void child(const char *slave_name)
 				fclose(f);
 			}
 			if (!r[0])
-				nap(100);
+				ow_nap(100);
 		}
 		if (!strstr(r, "/dev/tty ok"))
 			snprintf(why, sizeof why, "session member without its controlling terminal: %s", r[0] ? r : "no answer");
@@ -237,7 +203,7 @@ static void child(const char *slave_name)
 	for (char *p = answer; *p; p++)
 		if (*p == '\n' && p[1])
 			*p = ' ';
-	write_all(fd, answer, strlen(answer));
+	ow_write_all(fd, answer, strlen(answer));
 	for (;;)
 		pause();
 }
@@ -246,12 +212,12 @@ static int run(void)
 {
 	int m = posix_openpt(O_RDWR | O_NOCTTY);
 	if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0) {
-		note("error", "cannot open a pty\n");
+		ow_note(dir, "error", "cannot open a pty\n", 1);
 		return 1;
 	}
 	char slave_name[64];
 	if (ptsname_r(m, slave_name, sizeof slave_name) != 0) {
-		note("error", "ptsname failed\n");
+		ow_note(dir, "error", "ptsname failed\n", 1);
 		return 1;
 	}
 	pid_t c = fork();
@@ -266,19 +232,19 @@ static int run(void)
 		int queued = 0;
 		if (ioctl(m, FIONREAD, &queued) == 0 && queued >= (int)strlen(PENDING) + canon)
 			break;
-		nap(50);
+		ow_nap(50);
 	}
 	char input[200];
 	snprintf(input, sizeof input, "%s", canon ? LINE1 LINE2 : INPUT);
-	if (write_all(m, input, strlen(input)) != 0) {
-		note("error", "writing the input failed\n");
+	if (ow_write_all(m, input, strlen(input)) != 0) {
+		ow_note(dir, "error", "writing the input failed\n", 1);
 		return 1;
 	}
 	char progress[200];
 	snprintf(progress, sizeof progress, "pty %s child %d: input queued\n", slave_name, (int)c);
-	note("progress", progress);
+	ow_note(dir, "progress", progress, 1);
 	while (!exists("go"))
-		nap(100);
+		ow_nap(100);
 	char line[400], result[900], want[200];
 	/* ONLCR on the child's terminal turned its newline into CR NL */
 	snprintf(want, sizeof want, "%.*s%s", (int)strlen(PENDING) - 1, PENDING, canon ? "\r\n" : "\n");
@@ -290,14 +256,14 @@ static int run(void)
 		snprintf(result, sizeof result, "FAIL parent: no answer from the child: %s\n", strerror(errno));
 	else
 		snprintf(result, sizeof result, "%s; parent: pending output kept\n", strtok(line, "\r\n"));
-	note("result", result);
+	ow_note(dir, "result", result, 1);
 	for (;;)
 		pause();
 }
 
 static int check(void)
 {
-	note("go", "go\n");
+	ow_note(dir, "go", "go\n", 1);
 	char path[512];
 	snprintf(path, sizeof path, "%s/result", dir);
 	for (int i = 0; i < 300; i++) {
@@ -311,7 +277,7 @@ static int check(void)
 				return strncmp(line, "PASS", 4) == 0 ? 0 : 1;
 			}
 		}
-		nap(100);
+		ow_nap(100);
 	}
 	printf("FAIL no result after 30 s\n");
 	return 1;

@@ -13,19 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int write_all(int fd, const char *b, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
+#include "owdemo.h"
 
 int main(int argc, char **argv)
 {
@@ -66,7 +54,7 @@ int main(int argc, char **argv)
 			*nl = 0;
 			count++;
 			int n = snprintf(out, sizeof(out), "%ld %s\n", count, line);
-			if (write_all(c, out, (size_t)n)) {
+			if (ow_write_all(c, out, (size_t)n)) {
 				printf("tcpecho: write failed after %ld lines: %s\n", count, strerror(errno));
 				return 1;
 			}

@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "owdemo.h"
+
 #define PORT4 7470
 #define PORT6 7471
 #define REQ 16
@@ -47,21 +49,6 @@
 static const char *dir;
 static const char *side;
 
-static void note(const char *name, const char *text)
-{
-	char tmp[512], path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return;
-	ssize_t n = write(fd, text, strlen(text));
-	(void)n;
-	fsync(fd);
-	close(fd);
-	rename(tmp, path);
-}
-
 static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 static void fail(const char *fmt, ...)
@@ -72,16 +59,9 @@ static void fail(const char *fmt, ...)
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof line, "%s: %s\n", side, text);
-	note("error", line);
+	ow_note(dir, "error", line, 1);
 	fputs(line, stderr);
 	exit(3);
-}
-
-static void nap(long ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) != 0 && errno == EINTR)
-		;
 }
 
 /* one connection's state on either side */
@@ -100,7 +80,7 @@ static void send_all(struct conn *c, const char *buf, size_t len)
 	while (off < len) {
 		ssize_t n = send(c->fd, buf + off, len - off, MSG_NOSIGNAL);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-			nap(1);
+			ow_nap(1);
 			continue;
 		}
 		if (n <= 0)
@@ -197,7 +177,7 @@ static int server(int v6)
 			if (len)
 				send_all(c, out, len);
 		}
-		nap(20);
+		ow_nap(20);
 	}
 }
 
@@ -216,7 +196,7 @@ static int connect_to(int family, int port)
 		if (r == 0)
 			return s;
 		close(s);
-		nap(100);
+		ow_nap(100);
 	}
 	fail("cannot connect to %s port %d: %s", family == AF_INET ? "127.0.0.1" : "::1", port, strerror(errno));
 	return -1;
@@ -262,10 +242,10 @@ static int client(int v6)
 				snprintf(text, sizeof text, "v4 %llu v6 %llu\n", conns[0].done, conns[1].done);
 			else
 				snprintf(text, sizeof text, "v4 %llu\n", conns[0].done);
-			note("progress", text);
+			ow_note(dir, "progress", text, 1);
 			last = now;
 		}
-		nap(10);
+		ow_nap(10);
 	}
 }
 
@@ -283,29 +263,15 @@ static int progress(long long v[2])
 	return n < 0 ? 0 : n;
 }
 
-static int failed(void)
-{
-	char path[512], err[512] = "";
-	snprintf(path, sizeof path, "%s/error", dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (!fgets(err, sizeof err, f))
-		strcpy(err, "(empty)\n");
-	fclose(f);
-	printf("failed: %s", err);
-	return 1;
-}
-
 static int check(void)
 {
-	if (failed())
+	if (ow_failed(dir, "tcploop"))
 		return 1;
 	long long a[2], b[2];
 	int na = progress(a);
 	sleep(3);
 	int nb = progress(b);
-	if (failed())
+	if (ow_failed(dir, "tcploop"))
 		return 1;
 	int ok = na > 0 && nb == na;
 	for (int i = 0; i < nb; i++) {

@@ -22,29 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "owdemo.h"
+
 #define MSG 16
 #define WINDOW 32
-
-static void note(const char *dir, const char *name, const char *text)
-{
-	char tmp[512], path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return;
-	ssize_t n = write(fd, text, strlen(text));
-	(void)n;
-	close(fd);
-	rename(tmp, path);
-}
-
-static void nap(long ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) != 0 && errno == EINTR)
-		;
-}
 
 /* 1 on success, 0 on end of file, -1 on error; EINTR is retried */
 static int io_exact(int fd, char *buf, size_t len, int writing)
@@ -93,7 +74,7 @@ static int server(const char *path)
 		while (io_exact(c, req, MSG, 0) == 1) {
 			req[MSG] = 0;
 			unsigned long long n = strtoull(req, NULL, 10);
-			nap(20);
+			ow_nap(20);
 			snprintf(rep, sizeof rep, "R%014llu\n", n);
 			if (io_exact(c, rep, MSG, 1) != 1)
 				break;
@@ -112,10 +93,10 @@ static int client(const char *path, const char *dir)
 			break;
 		close(s);
 		s = -1;
-		nap(100);
+		ow_nap(100);
 	}
 	if (s < 0) {
-		note(dir, "error", "cannot connect\n");
+		ow_note(dir, "error", "cannot connect\n", 0);
 		return 1;
 	}
 	unsigned long long sent = 0, answered = 0;
@@ -126,7 +107,7 @@ static int client(const char *path, const char *dir)
 			snprintf(buf, sizeof buf, "%015llu\n", sent);
 			if (io_exact(s, buf, MSG, 1) != 1) {
 				snprintf(text, sizeof text, "send failed (errno %d) after %llu answers\n", errno, answered);
-				note(dir, "error", text);
+				ow_note(dir, "error", text, 0);
 				return 2;
 			}
 			sent++;
@@ -135,7 +116,7 @@ static int client(const char *path, const char *dir)
 		if (r != 1) {
 			snprintf(text, sizeof text, "%s after %llu answers\n", r == 0 ? "connection closed" : "read failed",
 				 answered);
-			note(dir, "error", text);
+			ow_note(dir, "error", text, 0);
 			return 3;
 		}
 		buf[MSG] = 0;
@@ -143,17 +124,17 @@ static int client(const char *path, const char *dir)
 		if (memcmp(buf, want, MSG) != 0) {
 			snprintf(text, sizeof text, "answer %llu is \"%.15s\", expected \"%.15s\" (lost, duplicated or reordered)\n",
 				 answered, buf, want);
-			note(dir, "error", text);
+			ow_note(dir, "error", text, 0);
 			return 4;
 		}
 		answered++;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec != last.tv_sec) {
 			snprintf(text, sizeof text, "answers %llu\n", answered);
-			note(dir, "progress", text);
+			ow_note(dir, "progress", text, 0);
 			last = now;
 		}
-		nap(10);
+		ow_nap(10);
 	}
 }
 
@@ -171,28 +152,14 @@ static long long progress(const char *dir)
 	return v;
 }
 
-static int failed(const char *dir)
-{
-	char path[512], err[256] = "";
-	snprintf(path, sizeof path, "%s/error", dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (!fgets(err, sizeof err, f))
-		strcpy(err, "(empty)\n");
-	fclose(f);
-	printf("client failed: %s", err);
-	return 1;
-}
-
 static int check(const char *dir)
 {
-	if (failed(dir))
+	if (ow_failed(dir, "client"))
 		return 1;
 	long long a = progress(dir);
 	sleep(3);
 	long long b = progress(dir);
-	if (failed(dir))
+	if (ow_failed(dir, "client"))
 		return 1;
 	printf("client verified %lld answers, then %lld answers 3 s later\n", a, b);
 	return a >= 0 && b > a ? 0 : 1;

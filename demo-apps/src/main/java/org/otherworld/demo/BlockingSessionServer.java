@@ -24,28 +24,11 @@ final class BlockingSessionServer implements AutoCloseable {
         this.server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(port), 64);
-        Thread acceptor = new Thread(this::acceptLoop, "sessions-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        Acceptor.start(server, "sessions", this::serve);
     }
 
     int port() {
         return server.getLocalPort();
-    }
-
-    private void acceptLoop() {
-        while (!server.isClosed()) {
-            try {
-                Socket s = server.accept();
-                Thread t = new Thread(() -> serve(s), "sessions-conn");
-                t.setDaemon(true);
-                t.start();
-            } catch (IOException e) {
-                if (server.isClosed()) {
-                    return;
-                }
-            }
-        }
     }
 
     private void serve(Socket s) {

@@ -22,28 +22,11 @@ final class KvServer implements AutoCloseable {
         server.setReuseAddress(true);
         server.bind(bind);
         this.protocol = new KvProtocol(store);
-        this.acceptor = new Thread(this::acceptLoop, "kvstore-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        this.acceptor = Acceptor.start(server, "kvstore", this::serve);
     }
 
     int port() {
         return server.getLocalPort();
-    }
-
-    private void acceptLoop() {
-        while (!server.isClosed()) {
-            try {
-                Socket s = server.accept();
-                Thread t = new Thread(() -> serve(s), "kvstore-conn");
-                t.setDaemon(true);
-                t.start();
-            } catch (IOException e) {
-                if (server.isClosed()) {
-                    return;
-                }
-            }
-        }
     }
 
     private void serve(Socket s) {
