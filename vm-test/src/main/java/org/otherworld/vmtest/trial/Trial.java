@@ -505,10 +505,22 @@ public final class Trial {
             if ("pass".equals(r.get("state_check")) || !w.dir().startsWith(DATA_MOUNT + "/")) {
                 continue;
             }
+            String dir = w.dir().substring(DATA_MOUNT.length());
             Path dest = out.resolve("workload-" + w.name() + ".log");
             try {
-                if (DataDisk.read(dataDisk, w.dir().substring(DATA_MOUNT.length()) + "/.ow-out.log", dest)) {
+                if (DataDisk.read(dataDisk, dir + "/.ow-out.log", dest)) {
                     r.put("output", dest.getFileName().toString());
+                }
+                // a JVM of the workload (the program or its check tool) that crashed left its error report there
+                List<String> jvmErrors = new ArrayList<>();
+                for (String n : DataDisk.list(dataDisk, dir)) {
+                    Path e = out.resolve("workload-" + w.name() + "-" + n);
+                    if (n.matches("hs_err_pid\\d+\\.log") && DataDisk.read(dataDisk, dir + "/" + n, e)) {
+                        jvmErrors.add(e.getFileName().toString());
+                    }
+                }
+                if (!jvmErrors.isEmpty()) {
+                    r.put("jvm_error_reports", jvmErrors);
                 }
             } catch (RuntimeException e) {
                 r.put("output", "not copied: " + e.getMessage());

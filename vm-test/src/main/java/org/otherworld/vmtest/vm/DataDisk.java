@@ -50,6 +50,19 @@ public final class DataDisk {
         return Files.exists(dest);
     }
 
+    /** The names of the entries of directory {@code guestDir} in the disk image; empty if it cannot be read. */
+    public static List<String> list(Path image, String guestDir) {
+        Exec.Result r = Exec.run(List.of("debugfs", "-R", "ls -p " + guestDir, image.toString()), null, 120);
+        List<String> names = new java.util.ArrayList<>();
+        for (String l : r.stdout().split("\n")) {
+            String[] f = l.split("/", -1); // "/inode/mode/uid/gid/name/size/"
+            if (f.length >= 7 && !f[5].isEmpty() && !f[5].equals(".") && !f[5].equals("..")) {
+                names.add(f[5]);
+            }
+        }
+        return names;
+    }
+
     /** Copies a directory tree out of the disk image into {@code destParent}. */
     public static boolean readTree(Path image, String guestDir, Path destParent) {
         try {

@@ -26,6 +26,8 @@ class FailedWorkloadOutputTest {
         Files.createDirectories(root.resolve("work/alive"));
         Files.writeString(root.resolve("work/dead/.ow-out.log"), "Exception in thread main: boom\n");
         Files.writeString(root.resolve("work/alive/.ow-out.log"), "fine\n");
+        Files.writeString(root.resolve("work/dead/hs_err_pid328.log"), "# SIGSEGV (0xb) at pc=0x1c0\n");
+        Files.writeString(root.resolve("work/dead/hs_err_pid328.log.bak"), "not a JVM error report\n");
         Path img = tmp.resolve("data.img");
         Process p = new ProcessBuilder("/sbin/mke2fs", "-q", "-t", "ext4", "-d", root.toString(), img.toString(), "8M")
                 .redirectErrorStream(true).start();
@@ -39,6 +41,8 @@ class FailedWorkloadOutputTest {
         Trial.keepFailedWorkloadOutput(img, out, List.of(dead, alive), results);
         assertEquals("workload-dead.log", results.get("dead").get("output"));
         assertEquals("Exception in thread main: boom\n", Files.readString(out.resolve("workload-dead.log")));
+        assertEquals(List.of("workload-dead-hs_err_pid328.log"), results.get("dead").get("jvm_error_reports"));
+        assertEquals("# SIGSEGV (0xb) at pc=0x1c0\n", Files.readString(out.resolve("workload-dead-hs_err_pid328.log")));
         assertNull(results.get("alive").get("output"));
         assertFalse(Files.exists(out.resolve("workload-alive.log")));
     }
