@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.otherworld.vmtest.Workspace;
 import org.otherworld.vmtest.trial.Fault;
 import org.otherworld.vmtest.trial.Trial;
@@ -27,7 +26,8 @@ import org.otherworld.vmtest.trial.Workload;
 class ChannelsTrialIT {
     @Test
     @SuppressWarnings("unchecked")
-    void serversWithoutProcedureEventFilesAndTerminalsSurvive(@TempDir Path tmp) {
+    void serversWithoutProcedureEventFilesAndTerminalsSurvive() {
+        Path tmp = TrialEvidence.dir("channels-trial-it");
         Workspace ws = VmAvailability.workspace();
         List<Workload> workloads = new java.util.ArrayList<>(Workload.noProcedureDemos());
         workloads.add(Workload.evfds());
@@ -37,6 +37,7 @@ class ChannelsTrialIT {
             report = new Trial(ws, System.out::println).run(new Trial.Options(tmp.resolve("trial-" + attempt), 1024,
                     System.getenv().getOrDefault("OTHERWORLD_ACCEL", "auto"), Fault.SYSRQ, workloads, false));
             System.out.println("trial attempt " + attempt + ": " + report.get("verdict"));
+            TrialEvidence.printFailures(tmp.resolve("trial-" + attempt), report);
             if ("pass".equals(report.get("verdict"))) {
                 break;
             }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.otherworld.vmtest.Workspace;
 import org.otherworld.vmtest.trial.Fault;
 import org.otherworld.vmtest.trial.Trial;
@@ -22,7 +21,8 @@ import org.otherworld.vmtest.trial.Workload;
 class TrialIT {
     @Test
     @SuppressWarnings("unchecked")
-    void theDefaultTrialResurrectsEveryWorkload(@TempDir Path tmp) {
+    void theDefaultTrialResurrectsEveryWorkload() {
+        Path tmp = TrialEvidence.dir("trial-it");
         Workspace ws = VmAvailability.workspace();
         List<Workload> workloads = new java.util.ArrayList<>(Workload.demos());
         workloads.addAll(Workload.sdkDemos());
@@ -33,6 +33,7 @@ class TrialIT {
             report = new Trial(ws, System.out::println).run(new Trial.Options(out, 1024,
                     System.getenv().getOrDefault("OTHERWORLD_ACCEL", "auto"), Fault.SYSRQ, workloads, false));
             System.out.println("trial attempt " + attempt + ": " + report.get("verdict"));
+            TrialEvidence.printFailures(out, report);
             if ("pass".equals(report.get("verdict"))) {
                 break;
             }
