@@ -75,4 +75,36 @@ static inline int ow_failed(const char *dir, const char *who)
 	return 1;
 }
 
+/*
+ * The check of a streaming demo: passes (returns 0) when DIR/progress ("UNIT N") grows within 3 s and
+ * no side recorded an error (ow_failed), printing "WHO verified A UNIT, then B UNIT 3 s later".
+ */
+static inline long long ow_progress(const char *dir, const char *unit)
+{
+	char path[512], fmt[64];
+	long long v = -1;
+	snprintf(path, sizeof path, "%s/progress", dir);
+	snprintf(fmt, sizeof fmt, "%s %%lld", unit);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, fmt, &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static inline int ow_check_progress(const char *dir, const char *who, const char *unit)
+{
+	if (ow_failed(dir, who))
+		return 1;
+	long long a = ow_progress(dir, unit);
+	sleep(3);
+	long long b = ow_progress(dir, unit);
+	if (ow_failed(dir, who))
+		return 1;
+	printf("%s verified %lld %s, then %lld %s 3 s later\n", who, a, unit, b, unit);
+	return a >= 0 && b > a ? 0 : 1;
+}
+
 #endif

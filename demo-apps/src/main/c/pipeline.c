@@ -86,33 +86,6 @@ static int consume(const char *dir)
 	}
 }
 
-static long long progress(const char *dir)
-{
-	char path[512];
-	long long v = -1;
-	snprintf(path, sizeof path, "%s/progress", dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "bytes %lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-static int check(const char *dir)
-{
-	if (ow_failed(dir, "consumer"))
-		return 1;
-	long long a = progress(dir);
-	sleep(3);
-	long long b = progress(dir);
-	if (ow_failed(dir, "consumer"))
-		return 1;
-	printf("consumer verified %lld bytes, then %lld bytes 3 s later\n", a, b);
-	return a >= 0 && b > a ? 0 : 1;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "produce") == 0)
@@ -120,7 +93,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "consume") == 0)
 		return consume(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "check") == 0)
-		return check(argv[2]);
+		return ow_check_progress(argv[2], "consumer", "bytes");
 	fprintf(stderr, "usage: pipeline produce | pipeline consume DIR | pipeline check DIR\n");
 	return 64;
 }

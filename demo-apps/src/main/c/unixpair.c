@@ -138,33 +138,6 @@ static int client(const char *path, const char *dir)
 	}
 }
 
-static long long progress(const char *dir)
-{
-	char path[512];
-	long long v = -1;
-	snprintf(path, sizeof path, "%s/progress", dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "answers %lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-static int check(const char *dir)
-{
-	if (ow_failed(dir, "client"))
-		return 1;
-	long long a = progress(dir);
-	sleep(3);
-	long long b = progress(dir);
-	if (ow_failed(dir, "client"))
-		return 1;
-	printf("client verified %lld answers, then %lld answers 3 s later\n", a, b);
-	return a >= 0 && b > a ? 0 : 1;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "server") == 0)
@@ -172,7 +145,7 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "client") == 0)
 		return client(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "check") == 0)
-		return check(argv[2]);
+		return ow_check_progress(argv[2], "client", "answers");
 	fprintf(stderr, "usage: unixpair server PATH | unixpair client PATH DIR | unixpair check DIR\n");
 	return 64;
 }
