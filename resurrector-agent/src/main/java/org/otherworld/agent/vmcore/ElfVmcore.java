@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -255,29 +254,7 @@ public final class ElfVmcore implements PhysicalMemory, AutoCloseable {
     @Override
     public void read(long paddr, byte[] dst, int off, int len) {
         Objects.checkFromIndexSize(off, len, dst.length);
-        long p = paddr;
-        int done = 0;
-        while (done < len) {
-            SegmentMap.Piece piece = map.find(p);
-            if (piece == null) {
-                throw new MemoryAccessException(p, "physical address not in vmcore " + path.getFileName()
-                        + (p == paddr ? "" : " (read of " + len + " bytes from 0x" + Long.toHexString(paddr) + ")"));
-            }
-            int n = (int) Math.min(len - done, piece.end() - p);
-            LoadSegment s = piece.segment();
-            long rel = p - s.paddr();
-            int fromFile = (int) Math.max(0, Math.min(n, s.fileSize() - rel));
-            if (fromFile > 0) {
-                try {
-                    backing.read(s.fileOffset() + rel, dst, off + done, fromFile);
-                } catch (IOException e) {
-                    throw new MemoryAccessException(p, "I/O error reading vmcore " + path.getFileName() + ": " + e.getMessage(), e);
-                }
-            }
-            Arrays.fill(dst, off + done + fromFile, off + done + n, (byte) 0);
-            done += n;
-            p += n;
-        }
+        read(paddr, ByteBuffer.wrap(dst, off, len), len);
     }
 
     @Override

@@ -82,21 +82,7 @@ abstract class FileBacking {
 
         @Override
         void read(long fileOffset, byte[] dst, int off, int len) throws IOException {
-            while (len > 0) {
-                long index = fileOffset / chunkSize;
-                int within = (int) (fileOffset % chunkSize);
-                int n = (int) Math.min(len, chunkSize - within);
-                MappedByteBuffer b = chunk(index);
-                try {
-                    b.get(within, dst, off, n);
-                } catch (InternalError fault) {
-                    // a fault in the mapped page (e.g. an old-memory page the kernel refuses): retry unmapped
-                    readFully(ch, fileOffset, dst, off, n);
-                }
-                fileOffset += n;
-                off += n;
-                len -= n;
-            }
+            read(fileOffset, ByteBuffer.wrap(dst, off, len), len);
         }
 
         @Override
@@ -111,7 +97,7 @@ abstract class FileBacking {
                     dst.put(at, b, within, n);
                     dst.position(at + n);
                 } catch (InternalError fault) {
-                    // a fault in the mapped page: retry unmapped, as the array path does
+                    // a fault in the mapped page (e.g. an old-memory page the kernel refuses): retry unmapped
                     dst.position(at);
                     readFully(ch, fileOffset, dst, n);
                 }
