@@ -6,14 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,19 +74,10 @@ class ClockImageTest {
 
     @Test
     void critDecodesTimens() throws Exception {
-        String crit = null;
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, "crit"))) {
-                crit = Path.of(d, "crit").toString();
-            }
-        }
+        String crit = Crit.path();
         Assumptions.assumeTrue(crit != null, "crit not installed (Debian package criu): skipping CRIU decode check");
         new ImageWriter(XsaveLayout.INTEL_AVX512).write(dir, SyntheticTree.tree(), null, CLOCKS);
-        Process p = new ProcessBuilder(List.of(crit, "decode", "--pretty", "-i", dir.resolve("timens-0.img").toString()))
-                .redirectErrorStream(true).start();
-        String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "crit timed out");
-        assertEquals(0, p.exitValue(), json);
+        String json = Crit.run(crit, "decode", "--pretty", "-i", dir.resolve("timens-0.img").toString());
         String flat = json.replaceAll("\\s+", "");
         assertTrue(flat.contains("\"magic\":\"TIMENS\""), json);
         assertTrue(flat.contains("\"monotonic\":{\"tv_sec\":77,\"tv_nsec\":123456789}"), json);

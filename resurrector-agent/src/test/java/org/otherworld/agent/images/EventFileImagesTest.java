@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -112,16 +108,11 @@ class EventFileImagesTest {
     /** CRIU's own decoder reads files.img; re-encoding its JSON gives back our bytes exactly. */
     @Test
     void critDecodesAndReencodesIdentically() throws Exception {
-        String crit = null;
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, "crit"))) {
-                crit = Path.of(d, "crit").toString();
-            }
-        }
+        String crit = Crit.path();
         Assumptions.assumeTrue(crit != null, "crit not installed (Debian package criu): skipping CRIU decode check");
         new ImageWriter(XsaveLayout.INTEL_AVX512).write(dir, tree());
         Path files = dir.resolve(ImageFormat.files());
-        String json = run(crit, "decode", "--pretty", "-i", files.toString());
+        String json = Crit.run(crit, "decode", "--pretty", "-i", files.toString());
         for (String s : List.of("\"efd\"", "\"counter\": 41", "\"tfd\"", "\"clockid\": 1", "\"sgfd\"", "\"sigmask\": \"0x800\"",
                 "\"ify\"", "/data/work/evfds/watched", "\"epfd\"", "\"tfd\": 6")) {
             assertTrue(json.contains(s), s + " in " + json);
@@ -129,16 +120,7 @@ class EventFileImagesTest {
         Path j = dir.resolve("files.json");
         Files.writeString(j, json);
         Path back = dir.resolve("files.back");
-        run(crit, "encode", "-i", j.toString(), "-o", back.toString());
+        Crit.run(crit, "encode", "-i", j.toString(), "-o", back.toString());
         assertArrayEquals(Files.readAllBytes(files), Files.readAllBytes(back));
-    }
-
-    private static String run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "crit timed out");
-        String s = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed:\n" + s);
-        return s;
     }
 }

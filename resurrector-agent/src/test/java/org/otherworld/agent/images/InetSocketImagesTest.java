@@ -1,6 +1,5 @@
 package org.otherworld.agent.images;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -144,32 +143,18 @@ class InetSocketImagesTest {
     /** CRIU's own decoder (crit, Debian's criu package) reads files.img and the tcp-stream image. */
     @Test
     void critDecodesTheSocketImages() throws Exception {
-        String crit = null;
-        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, "crit"))) {
-                crit = Path.of(d, "crit").toString();
-            }
-        }
+        String crit = Crit.path();
         org.junit.jupiter.api.Assumptions.assumeTrue(crit != null, "crit not installed: skipping CRIU decode check");
         new ImageWriter(XsaveLayout.INTEL_AVX512).write(dir, tree());
-        String files = crit(crit, "decode", "--pretty", "-i", dir.resolve("files.img").toString());
+        String files = Crit.run(crit, "decode", "--pretty", "-i", dir.resolve("files.img").toString());
         assertTrue(files.contains("\"type\": \"INETSK\""), files);
         assertTrue(files.contains("\"src_port\": 7777") && files.contains("\"dst_port\": 40000"), files);
         assertTrue(files.contains("10.0.2.15") && files.contains("10.0.2.2"), "addresses as crit shows them: " + files);
-        String stream = crit(crit, "decode", "--pretty", "-i", dir.resolve("tcp-stream-1234.img").toString());
+        String stream = Crit.run(crit, "decode", "--pretty", "-i", dir.resolve("tcp-stream-1234.img").toString());
         assertTrue(stream.contains("\"inq_len\": 12") && stream.contains("\"outq_len\": 15")
                 && stream.contains("\"unsq_len\": 5"), stream);
         String extra = java.util.Base64.getEncoder().encodeToString("unread bytes".getBytes(StandardCharsets.US_ASCII));
         assertTrue(stream.contains(extra), "receive queue bytes after the entry: " + stream);
-    }
-
-    private static String crit(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "crit timed out");
-        String s = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed:\n" + s);
-        return s;
     }
 
     private static FdImage fd(ProcessImage p, int n) {

@@ -8,14 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -183,37 +180,23 @@ class SocketAndIpcImagesTest {
 
     @Test
     void critDecodesSocketAndIpcImages() throws Exception {
-        String crit = null;
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, "crit"))) {
-                crit = Path.of(d, "crit").toString();
-            }
-        }
+        String crit = Crit.path();
         Assumptions.assumeTrue(crit != null, "crit not installed: skipping CRIU decode check");
         new ImageWriter(XsaveLayout.INTEL_AVX512).write(dir, tree(), ipcNs());
-        String files = run(crit, "decode", "--pretty", "-i", dir.resolve("files.img").toString());
+        String files = Crit.run(crit, "decode", "--pretty", "-i", dir.resolve("files.img").toString());
         assertTrue(files.contains("\"type\": \"UNIXSK\""), files);
         assertTrue(files.contains("\"shutdown\": \"BOTH\""), files);
         assertTrue(files.contains("\"state\": \"ESTABLISHED\""), files);
-        String shm = run(crit, "decode", "--pretty", "-i", dir.resolve("ipcns-shm-9.img").toString());
+        String shm = Crit.run(crit, "decode", "--pretty", "-i", dir.resolve("ipcns-shm-9.img").toString());
         assertTrue(shm.contains("\"size\": " + SHM_SIZE), shm);
         assertTrue(shm.contains("\"id\": " + SHMID), shm);
-        String var = run(crit, "decode", "--pretty", "-i", dir.resolve("ipcns-var-9.img").toString());
+        String var = Crit.run(crit, "decode", "--pretty", "-i", dir.resolve("ipcns-var-9.img").toString());
         assertTrue(var.contains("\"shm_ctlmni\": 4096"), var);
-        run(crit, "decode", "--pretty", "-i", dir.resolve("ipcns-msg-9.img").toString());
-        run(crit, "decode", "--pretty", "-i", dir.resolve("ipcns-sem-9.img").toString());
-        String mm = run(crit, "decode", "--pretty", "-i", dir.resolve("mm-100.img").toString());
+        Crit.run(crit, "decode", "--pretty", "-i", dir.resolve("ipcns-msg-9.img").toString());
+        Crit.run(crit, "decode", "--pretty", "-i", dir.resolve("ipcns-sem-9.img").toString());
+        String mm = Crit.run(crit, "decode", "--pretty", "-i", dir.resolve("mm-100.img").toString());
         assertTrue(mm.contains("VMA_AREA_SYSVIPC"), mm);
-        String fds = run(crit, "x", dir.toString(), "fds");
+        String fds = Crit.run(crit, "x", dir.toString(), "fds");
         assertTrue(fds.contains("6: unix[303 (0)]"), fds);
-    }
-
-    private static String run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "crit timed out");
-        String s = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed:\n" + s);
-        return s;
     }
 }

@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -164,33 +161,19 @@ class TtyImagesTest {
 
     @Test
     void critDecodesTheTtyImages() throws Exception {
-        String crit = null;
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, "crit"))) {
-                crit = Path.of(d, "crit").toString();
-            }
-        }
+        String crit = Crit.path();
         Assumptions.assumeTrue(crit != null, "crit not installed (Debian package criu): skipping CRIU decode check");
         new ImageWriter(XsaveLayout.INTEL_AVX512).write(dir, tree());
-        String info = run(crit, "decode", "--pretty", "-i", dir.resolve("tty-info.img").toString());
+        String info = Crit.run(crit, "decode", "--pretty", "-i", dir.resolve("tty-info.img").toString());
         assertTrue(info.contains("\"type\": \"PTY\""), info);
         assertTrue(info.contains("\"index\": 3"), info);
         assertTrue(info.contains("\"ws_col\": 132"), info);
-        String data = run(crit, "decode", "--pretty", "-i", dir.resolve("tty-data.img").toString());
+        String data = Crit.run(crit, "decode", "--pretty", "-i", dir.resolve("tty-data.img").toString());
         assertTrue(data.contains("\"tty_id\": 6"), data);
-        String files = run(crit, "decode", "--pretty", "-i", dir.resolve("files.img").toString());
+        String files = Crit.run(crit, "decode", "--pretty", "-i", dir.resolve("files.img").toString());
         assertTrue(files.contains("\"tty_info_id\": 7"), files);
         assertTrue(files.contains("\"regf_id\""), files);
-        String fds = run(crit, "x", dir.toString(), "fds");
+        String fds = Crit.run(crit, "x", dir.toString(), "fds");
         assertTrue(fds.contains("/dev/pts/3") || fds.contains("TTY") || fds.contains("tty"), fds);
-    }
-
-    private static String run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "crit timed out");
-        String s = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed:\n" + s);
-        return s;
     }
 }
