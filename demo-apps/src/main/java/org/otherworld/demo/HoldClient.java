@@ -313,11 +313,6 @@ final class HoldClient {
             out.println("FAIL cannot query server " + addr + ": " + e.getMessage());
             return false;
         }
-        if (bad == 0) {
-            out.println("PASS all " + acks.size() + " acknowledged sessions are served");
-        } else {
-            out.println("FAIL " + bad + " of " + acks.size() + " acknowledged sessions are missing or wrong");
-        }
-        return bad == 0;
+        return SessionClientTool.verdict(bad, acks.size(), out);
     }
 }

@@ -106,10 +106,15 @@ final class SessionClientTool {
             out.println("FAIL cannot query server " + addr + ": " + e.getMessage());
             return false;
         }
+        return verdict(bad, acks.size(), out);
+    }
+
+    /** Prints the verdict of a check of {@code total} acknowledged sessions, {@code bad} of them wrong. */
+    static boolean verdict(int bad, int total, PrintStream out) {
         if (bad == 0) {
-            out.println("PASS all " + acks.size() + " acknowledged sessions are served");
+            out.println("PASS all " + total + " acknowledged sessions are served");
         } else {
-            out.println("FAIL " + bad + " of " + acks.size() + " acknowledged sessions are missing or wrong");
+            out.println("FAIL " + bad + " of " + total + " acknowledged sessions are missing or wrong");
         }
         return bad == 0;
     }
