@@ -23,6 +23,7 @@ final class DeadKernelEventFiles {
     private final java.util.function.LongSupplier wallNowNs;
     private DeadKernelClocks.Reading clocks;
     private String clocksError;
+    private FilesContext files;
     private InodePaths paths;
 
     DeadKernelEventFiles(DeadKernel kernel, java.util.function.LongSupplier wallNowNs) {
@@ -89,14 +90,15 @@ final class DeadKernelEventFiles {
 
     private EventFileFacts inotify(long group) {
         if (paths == null) {
-            paths = new InodePaths(FilesContext.of(kernel));
+            files = FilesContext.of(kernel);
+            paths = new InodePaths(files);
         }
         List<String> errors = new ArrayList<>();
         EventObjects.Inotify in = EventObjects.inotify(kernel.types(), kernel.kernelMemory(), group,
                 inode -> paths.pathOf(inode, errors));
         return inotify(in, inode -> {
             KObject sb = kernel.object("inode", inode).deref("i_sb");
-            return sb == null ? null : FilesContext.of(kernel).fsTypeName(sb);
+            return sb == null ? null : files.fsTypeName(sb);
         });
     }
 
