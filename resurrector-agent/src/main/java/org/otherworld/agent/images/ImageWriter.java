@@ -356,7 +356,7 @@ public final class ImageWriter {
     }
 
     private ThreadInfoX86 threadInfo(ThreadImage t) {
-        X86Regs r = t.restart().apply(t.regs());
+        X86Regs r = t.effectiveRegs();
         UserX86RegsEntry g = UserX86RegsEntry.newBuilder().setR15(r.r15()).setR14(r.r14()).setR13(r.r13())
                 .setR12(r.r12()).setBp(r.bp()).setBx(r.bx()).setR11(r.r11()).setR10(r.r10()).setR9(r.r9())
                 .setR8(r.r8()).setAx(r.ax()).setCx(r.cx()).setDx(r.dx()).setSi(r.si()).setDi(r.di())

@@ -88,7 +88,7 @@ public final class ImageMapper {
         ordered.sort((a, b) -> a.tid() == p.pid() ? -1 : b.tid() == p.pid() ? 1 : Integer.compare(a.tid(), b.tid()));
         for (ThreadModel t : ordered) {
             SyscallRule.Decision d = plan.syscalls().get(t.tid());
-            threads.add(thread(t, d == null ? SyscallRestart.NONE : d.action()));
+            threads.add(thread(t, d == null ? SyscallRestart.NONE : d.action(), d == null ? 0 : d.result()));
         }
         MmInfo mm = p.mm();
         MmImage mmImage = new MmImage(mm.startCode(), mm.endCode(), mm.startData(), mm.endData(), mm.startStack(),
@@ -147,7 +147,7 @@ public final class ImageMapper {
         return saved.clone();
     }
 
-    private ThreadImage thread(ThreadModel t, SyscallRestart restart) {
+    private ThreadImage thread(ThreadModel t, SyscallRestart restart, long syscallResult) {
         PtRegs r = t.regs();
         long fsBase = liveFsBase.getOrDefault(t.tid(), t.fsBase());
         X86Regs regs = new X86Regs(r.get("r15"), r.get("r14"), r.get("r13"), r.get("r12"), r.get("bp"), r.get("bx"),
@@ -158,7 +158,7 @@ public final class ImageMapper {
                 : new SigAltStack(t.sasSsSp(), t.sasSsSize(), t.sasSsFlags());
         RseqImage rseq = t.rseq() == 0 ? null : new RseqImage(t.rseq(), t.rseqLen(), t.rseqSig(), 0);
         return new ThreadImage(t.tid(), t.comm(), regs, restart, t.fpu() == null ? null : t.fpu().xsave(), t.blocked(),
-                sas, t.clearChildTid(), robustList.applyAsLong(t.task()), rseq, siginfos(t.queued()));
+                sas, t.clearChildTid(), robustList.applyAsLong(t.task()), rseq, siginfos(t.queued()), syscallResult);
     }
 
     private static List<byte[]> siginfos(List<QueuedSignal> queued) {

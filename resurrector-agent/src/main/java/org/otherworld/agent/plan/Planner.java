@@ -108,6 +108,7 @@ public final class Planner {
             byPid.putIfAbsent(p.pid(), p);
         }
         Map<Integer, String> system = systemProcesses(byPid);
+        CloneChildren clones = CloneChildren.of(byPid.values());
         Set<Long> orphaned = new HashSet<>(); // unix sockets whose peer is not restored with them
         Map<Integer, String> orphanedTtys = new HashMap<>(); // pty ends without their pair or session (tty_info id)
         for (int round = 1; ; round++) {
@@ -116,7 +117,7 @@ public final class Planner {
             for (ProcessModel p : byPid.values()) {
                 IpcNamespaceOracle.IpcNamespace ns = ipc.of(p);
                 ipcNs.put(p.pid(), ns == null ? 0L : ns.address());
-                plans.add(planOne(p, system.get(p.pid()), faultyTids, ns, orphaned, orphanedTtys));
+                plans.add(planOne(p, system.get(p.pid()), faultyTids, ns, orphaned, orphanedTtys, clones));
             }
             plans.sort(Comparator.comparingInt(ProcessPlan::pid));
             List<ResurrectionPlan> trees = trees(plans, ipcNs);
@@ -164,9 +165,11 @@ public final class Planner {
             org.otherworld.agent.files.FileKind.TIMERFD, org.otherworld.agent.files.FileKind.SIGNALFD,
             org.otherworld.agent.files.FileKind.INOTIFY);
 
-    private ProcessPlan planOne(ProcessModel p, String systemReason, Set<Integer> faultyTids,
+    private ProcessPlan planOne(ProcessModel original, String systemReason, Set<Integer> faultyTids,
                                 IpcNamespaceOracle.IpcNamespace ns, Set<Long> orphanedSockets,
-                                Map<Integer, String> orphanedTtys) {
+                                Map<Integer, String> orphanedTtys, CloneChildren clones) {
+        Integer creator = clones.neverRanChildOf(original.pid());
+        ProcessModel p = withoutUnbornThreads(original, clones);
         Registration reg = registrations.of(p).orElse(null);
         boolean faulty = p.threads().stream().anyMatch(t -> faultyTids.contains(t.tid()));
         List<ResourceClassifier.FdDecision> fds = new ArrayList<>();
@@ -228,7 +231,7 @@ public final class Planner {
             if (t.regs() != null) {
                 try {
                     syscalls.put(t.tid(), SyscallRule.decide(t.regs().origAx(), t.regs().get("ax"), t.regs().get("di"),
-                            t.regs().get("si"), fileFds::contains));
+                            t.regs().get("si"), fileFds::contains, clones.createdBy(t.tid())));
                 } catch (IllegalArgumentException e) {
                     blockers.add("thread " + t.tid() + ": " + e.getMessage());
                 }
@@ -236,6 +239,10 @@ public final class Planner {
         }
         ProcessPlan plan = new ProcessPlan(p, false, null, reg, faulty, fds, unrestored, blockers, syscalls);
         boolean procedure = reg != null && reg.hasProcedure();
+        if (creator != null) {
+            return plan.withOutcome(false, "never ran: created by the unfinished clone of thread " + creator
+                    + ", which is restarted");
+        }
         if (p.state() == 'Z' || p.state() == 'X') {
             return plan.withOutcome(false, "zombie (exited, not yet reaped)");
         }
@@ -272,6 +279,22 @@ public final class Planner {
             return plan.withOutcome(true, "faulty process with a crash procedure" + note);
         }
         return plan.withOutcome(true, "fully restorable" + note);
+    }
+
+    /**
+     * {@code p} without its non-leader threads that never ran and whose creating clone is restarted
+     * ({@link CloneChildren#neverRanChildOf}): the restarted call creates them again.
+     */
+    static ProcessModel withoutUnbornThreads(ProcessModel p, CloneChildren clones) {
+        List<ThreadModel> kept = p.threads().stream().filter(t -> t.tid() == p.pid()
+                || clones.neverRanChildOf(t.tid()) == null).toList();
+        if (kept.size() == p.threads().size()) {
+            return p;
+        }
+        return new ProcessModel(p.task(), p.pid(), p.ppid(), p.pgid(), p.sid(), p.comm(), p.state(), p.flags(),
+                p.startBoottimeNs(), p.startTimeNs(), p.startTimeTicks(), p.cred(), p.rlimits(), p.personality(),
+                p.umask(), p.cwd(), p.root(), p.mm(), kept, p.vmas(), p.pages(), p.actions(), p.sharedPending(),
+                p.sharedQueued(), p.files(), p.errors());
     }
 
     private List<String> blockers(ProcessModel p, IpcNamespaceOracle.IpcNamespace ns) {

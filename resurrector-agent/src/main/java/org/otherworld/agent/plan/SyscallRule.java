@@ -1,5 +1,6 @@
 package org.otherworld.agent.plan;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
 import org.otherworld.agent.images.SyscallRestart;
@@ -39,6 +40,22 @@ import org.otherworld.agent.images.SyscallRestart;
  * {@code chmod}, {@code open} without {@code O_EXCL}). Programs do not expect EINTR from these calls
  * (POSIX does not list it for {@code rename} or {@code stat}; Java's file API throws on it): the
  * campaign's most frequent failure was a JVM whose {@code rename} returned EINTR and which exited.
+ *
+ * <p>Process creation ({@link #CLONE_CALLS}: {@code clone}, {@code fork}, {@code vfork}, {@code clone3};
+ * campaign run r0120-overrun: a shell in {@code fork} got EINTR, printed "can't fork" and exited). The
+ * kernel restarts these itself when interrupted before the child exists (copy_process() returns
+ * {@code -ERESTARTNOINTR}), and a child becomes visible only at the end of copy_process(), when it joins
+ * the task list with state {@code TASK_NEW} (kernel/fork.c, v6.1). So the rule needs to know which tasks of
+ * the dead kernel this call created ({@link CloneChild}, found by the planner: {@link CloneChildren}):
+ * <ul>
+ * <li>none: the call is restarted; re-executing it creates the child the program asked for;</li>
+ * <li>only children that never returned to user mode (their saved registers are still the copy the call
+ *     made): the call is restarted too, and the planner does not restore those children (nothing of them
+ *     was ever visible to user space; restoring them as well would give the program two children);</li>
+ * <li>one child that has run (a vfork child the parent was waiting for): the call completes with the
+ *     child's id ({@link SyscallRestart#RETURN}), as it would have;</li>
+ * <li>several children that have run (cannot be told apart): {@code -EINTR}.</li>
+ * </ul>
  * Everything else, and data calls on descriptors that are not restored (sockets, terminals), returns
  * {@code -EINTR}.
  */
@@ -53,6 +70,10 @@ public final class SyscallRule {
     public static final int READ = 0, WRITE = 1, PREAD64 = 17, PWRITE64 = 18, READV = 19, WRITEV = 20,
             SCHED_YIELD = 24, PAUSE = 34, NANOSLEEP = 35, WAIT4 = 61, FSYNC = 74, FDATASYNC = 75, FUTEX = 202,
             CLOCK_NANOSLEEP = 230, WAITID = 247, FALLOCATE = 285, PREADV = 295, PWRITEV = 296;
+    /** Process creation calls (syscall_64.tbl). */
+    public static final int CLONE = 56, FORK = 57, VFORK = 58, CLONE3 = 435;
+    public static final Map<Integer, String> CLONE_CALLS = Map.of(CLONE, "clone", FORK, "fork", VFORK, "vfork",
+            CLONE3, "clone3");
     /** FUTEX_WAIT and FUTEX_WAIT_BITSET, and FUTEX_CMD_MASK's complement (private and clock flags). */
     public static final int FUTEX_WAIT = 0, FUTEX_WAIT_BITSET = 9, FUTEX_FLAGS = 128 | 256;
 
@@ -93,7 +114,27 @@ public final class SyscallRule {
      * @param syscall the call's number, or -1 when the thread was not in a call
      * @param reason  a short explanation for the report
      */
-    public record Decision(SyscallRestart action, int syscall, String reason) {
+    public record Decision(SyscallRestart action, int syscall, String reason, long result) {
+        public Decision(SyscallRestart action, int syscall, String reason) {
+            this(action, syscall, reason, 0);
+        }
+    }
+
+    /**
+     * A task of the dead kernel created by a thread's clone call that had not returned.
+     *
+     * @param tid the child's id (what the call returns)
+     * @param ran whether it had returned to user mode (its registers are no longer the call's copy)
+     */
+    public record CloneChild(int tid, boolean ran) {
+    }
+
+    /**
+     * Decides for a thread no task of the dead kernel was created by (see {@link #decide(long, long, long,
+     * long, IntPredicate, List)}).
+     */
+    public static Decision decide(long origAx, long ax, long arg0, long arg1, IntPredicate restoredFileFd) {
+        return decide(origAx, ax, arg0, arg1, restoredFileFd, List.of());
     }
 
     /**
@@ -105,8 +146,11 @@ public final class SyscallRule {
      * @param arg1           pt_regs->si (second argument: the futex operation)
      * @param restoredFileFd whether a descriptor is a regular file, pipe or FIFO the resurrection restores
      *                       (a blocked read/write on a pipe had moved no data: see docs/resurrection.md)
+     * @param cloneChildren  the tasks created by this thread's clone call in flight (read only for
+     *                       {@link #CLONE_CALLS}); empty if none
      */
-    public static Decision decide(long origAx, long ax, long arg0, long arg1, IntPredicate restoredFileFd) {
+    public static Decision decide(long origAx, long ax, long arg0, long arg1, IntPredicate restoredFileFd,
+                                  List<CloneChild> cloneChildren) {
         if (origAx < 0) {
             return new Decision(SyscallRestart.NONE, -1, "user mode");
         }
@@ -117,6 +161,10 @@ public final class SyscallRule {
         String name = RESTARTABLE.get(nr);
         if (name != null) {
             return new Decision(SyscallRestart.RESTART, nr, name + " restarted");
+        }
+        name = CLONE_CALLS.get(nr);
+        if (name != null) {
+            return clone(nr, name, cloneChildren);
         }
         if (nr == FUTEX) {
             int op = (int) arg1 & ~FUTEX_FLAGS;
@@ -138,6 +186,25 @@ public final class SyscallRule {
             return new Decision(SyscallRestart.EINTR, nr, name + " on fd " + arg0 + " interrupted");
         }
         return new Decision(SyscallRestart.EINTR, nr, "call " + nr + " interrupted");
+    }
+
+    private static Decision clone(int nr, String name, List<CloneChild> children) {
+        List<CloneChild> ran = children.stream().filter(CloneChild::ran).toList();
+        if (ran.size() == 1) {
+            int tid = ran.get(0).tid();
+            return new Decision(SyscallRestart.RETURN, nr, name + " completed with child " + tid
+                    + " (created and has run)", tid);
+        }
+        if (ran.size() > 1) {
+            return new Decision(SyscallRestart.EINTR, nr, name + " in flight with " + ran.size()
+                    + " children that have run: interrupted");
+        }
+        if (children.isEmpty()) {
+            return new Decision(SyscallRestart.RESTART, nr, name + " restarted (no child created)");
+        }
+        String tids = String.join(",", children.stream().map(c -> Integer.toString(c.tid())).toList());
+        return new Decision(SyscallRestart.RESTART, nr, name + " restarted; child " + tids
+                + " never ran and is not restored");
     }
 
     /** Whether {@code ax} says the call had not completed (see the class comment). */

@@ -33,13 +33,28 @@ import java.util.List;
  * @param rseqSig        task->rseq_sig
  * @param clearChildTid  task->clear_child_tid
  * @param setChildTid    task->set_child_tid
+ * @param kernelStack    task->stack (base of the kernel stack; its pt_regs lie at the top), 0 if unread
+ * @param vforkDone      task->vfork_done: the completion on the kernel stack of the parent waiting in a
+ *                       vfork-style clone for this child's exec or exit (kernel/fork.c), 0 if none or absent
  * @param errors         problems reading parts of this thread ("part: reason")
  */
 public record ThreadModel(long task, int tid, String comm, char state, long rawState, long flags, long tifFlags,
                           boolean onCpu, int cpu, int crashCpu, PtRegs regs, long fsBase, long gsBase, int fsIndex,
                           int gsIndex, String syscall, FpuState fpu, long blocked, long pending,
                           List<QueuedSignal> queued, long sasSsSp, long sasSsSize, int sasSsFlags, long rseq,
-                          int rseqLen, int rseqSig, long clearChildTid, long setChildTid, List<String> errors) {
+                          int rseqLen, int rseqSig, long clearChildTid, long setChildTid, long kernelStack, long vforkDone,
+                          List<String> errors) {
+    /**
+     * TASK_NEW (include/linux/sched.h, v6.1: 0x00000800): sched_fork() sets it on a task being created and
+     * wake_up_new_task() replaces it with TASK_RUNNING, both inside the creating clone call.
+     */
+    public static final long TASK_NEW = 0x800;
+
+    /** Whether the task was still being created by a clone call (state TASK_NEW: never woken). */
+    public boolean beingCreated() {
+        return rawState == TASK_NEW;
+    }
+
     /** Whether the thread was executing on a CPU when the kernel crashed. */
     public boolean runningAtCrash() {
         return crashCpu >= 0 || onCpu;

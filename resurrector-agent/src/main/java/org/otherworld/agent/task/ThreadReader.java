@@ -30,6 +30,7 @@ public final class ThreadReader {
     private final StructType ptRegs;
     private final boolean cpuInTask;
     private final boolean hasRseqLen;
+    private final boolean hasVforkDone;
 
     public ThreadReader(DeadKernel kernel) {
         this.kernel = kernel;
@@ -39,6 +40,7 @@ public final class ThreadReader {
         StructType task = kernel.types().struct("task_struct");
         this.cpuInTask = task.hasMember("cpu");
         this.hasRseqLen = task.hasMember("rseq_len");
+        this.hasVforkDone = task.hasMember("vfork_done");
     }
 
     /** THREAD_SIZE used to find pt_regs. */
@@ -62,7 +64,7 @@ public final class ThreadReader {
             errors.add("task: " + e.getMessage());
         }
         return new ThreadModel(t.address(), tid, comm, state, raw, 0, 0, false, -1, -1, null, 0, 0, 0, 0, null, null,
-                0, 0, List.of(), 0, 0, 0, 0, 0, 0, 0, 0, errors);
+                0, 0, List.of(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, errors);
     }
 
     /** Everything about the thread; parts that cannot be read are recorded in its errors. */
@@ -136,6 +138,14 @@ public final class ThreadReader {
         int rseqSig = 0;
         long clearTid = 0;
         long setTid = 0;
+        long stack = 0;
+        long vforkDone = 0;
+        try {
+            stack = t.pointer("stack");
+            vforkDone = hasVforkDone ? t.pointer("vfork_done") : 0;
+        } catch (RuntimeException e) {
+            errors.add("stack: " + e.getMessage());
+        }
         try {
             sasSp = t.read("sas_ss_sp");
             sasSize = t.read("sas_ss_size");
@@ -150,7 +160,7 @@ public final class ThreadReader {
         }
         return new ThreadModel(t.address(), s.tid(), s.comm(), s.state(), s.rawState(), flags, tif, onCpu, cpu,
                 crashCpu, regs, fsBase, gsBase, fsIndex, gsIndex, syscall, fpu, blocked, pending, queued, sasSp,
-                sasSize, sasFlags, rseq, rseqLen, rseqSig, clearTid, setTid, List.copyOf(errors));
+                sasSize, sasFlags, rseq, rseqLen, rseqSig, clearTid, setTid, stack, vforkDone, List.copyOf(errors));
     }
 
     /** The siginfos queued on the struct sigpending at {@code pendingAddr}; walk problems go to {@code errors}. */

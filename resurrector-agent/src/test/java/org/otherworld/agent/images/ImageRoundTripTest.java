@@ -167,4 +167,21 @@ class ImageRoundTripTest {
         assertEquals(0x401000, back.ip());
         assertEquals(SyscallRestart.MINUS_EINTR, SyscallRestart.EINTR.apply(r).ax());
     }
+
+    @Test
+    void completedCloneReturnsTheChildsId() throws IOException {
+        ProcessImage p = SyntheticTree.tree().get(0);
+        X86Regs r = new X86Regs(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -38, 0, 0, 0, 0, 58, 0x401002, 0x33, 0x246, 0x7ffe0000,
+                0x2b, 0, 0, 0, 0, 0, 0);
+        ThreadImage t = p.threads().get(0);
+        ThreadImage vforking = new ThreadImage(t.tid(), t.comm(), r, SyscallRestart.RETURN, null, 0, null, 0, 0, null,
+                null, 180);
+        ProcessImage q = new ProcessImage(p.pid(), 0, p.pgid(), p.sid(), p.comm(), 0, 0, List.of(vforking), p.mm(),
+                PageSource.NONE, List.of(), p.fs(), p.sigactions(), p.creds(), p.rlimits(), null);
+        writer.write(dir, List.of(q));
+        X86Regs back = reader.read(dir).processes().get(0).threads().get(0).regs();
+        assertEquals(180, back.ax());
+        assertEquals(0x401002, back.ip());
+        assertEquals(58, back.origAx());
+    }
 }

@@ -47,7 +47,7 @@ final class Models {
         byte[] xsave = new byte[576];
         return new ThreadModel(0x1000L * tid, tid, "t" + tid, 'S', 1, 0, 0, false, 0, -1, regs, 0x7f00L, 0, 0, 0, null,
                 new FpuState(0, 576, 576, 3, 3, XsaveHeader.parse(xsave), FpuProvenance.EXACT, false, xsave), 0, 0, List.of(), 0, 0, 0, 0,
-                0, 0, 0, 0, List.of());
+                0, 0, 0, 0, 0, 0, List.of());
     }
 
     /** A thread that was running on {@code cpu} at the crash, with the given FPU provenance. */
@@ -55,7 +55,7 @@ final class Models {
         byte[] xsave = new byte[576];
         return new ThreadModel(0x1000L * tid, tid, "t" + tid, 'R', 0, 0, 0, true, cpu, cpu, regs(-1, 0, 0, 0), 0x7f00L,
                 0, 0, 0, "running", new FpuState(0, 576, 576, 3, 3, XsaveHeader.parse(xsave), fpu, crashSaveKernel,
-                xsave), 0, 0, List.of(), 0, 0, 0, 0, 0, 0, 0, 0, List.of());
+                xsave), 0, 0, List.of(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of());
     }
 
     /** {@code p} with {@code extra} threads added. */

@@ -1,6 +1,9 @@
 package org.otherworld.agent.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.otherworld.agent.images.SyscallRestart;
@@ -77,5 +80,58 @@ class SyscallRuleTest {
         assertEquals(0x401000, restarted.ip());
         assertEquals(35, restarted.ax());
         assertEquals(-4, SyscallRestart.EINTR.apply(r).ax());
+    }
+
+    private static SyscallRule.Decision clone(int nr, long ax, SyscallRule.CloneChild... children) {
+        return SyscallRule.decide(nr, ax, 0x1200011 /* glibc fork's flags */, 0, fd -> false, List.of(children));
+    }
+
+    @Test
+    void cloneInFlightWithoutAChildRestarts() {
+        for (int nr : new int[] {SyscallRule.CLONE, SyscallRule.FORK, SyscallRule.VFORK, SyscallRule.CLONE3}) {
+            assertEquals(SyscallRestart.RESTART, clone(nr, SyscallRule.MINUS_ENOSYS).action(), "nr " + nr);
+            assertEquals(SyscallRestart.RESTART, clone(nr, SyscallRule.ERESTARTNOINTR).action(), "nr " + nr);
+        }
+        // without the children lookup too (the overload used for calls that create nothing)
+        assertEquals(SyscallRestart.RESTART, decide(SyscallRule.CLONE, -38, 0x1200011, 0));
+    }
+
+    @Test
+    void cloneWithANeverRunChildRestartsAndNamesTheChild() {
+        SyscallRule.Decision d = clone(SyscallRule.CLONE, -38, new SyscallRule.CloneChild(171, false));
+        assertEquals(SyscallRestart.RESTART, d.action());
+        assertTrue(d.reason().contains("171") && d.reason().contains("not restored"), d.reason());
+        assertEquals(SyscallRestart.RESTART, clone(SyscallRule.CLONE3, -38,
+                new SyscallRule.CloneChild(171, false)).action());
+    }
+
+    @Test
+    void cloneWhoseChildHasRunReturnsTheChildsId() {
+        SyscallRule.Decision d = clone(SyscallRule.VFORK, -38, new SyscallRule.CloneChild(180, true));
+        assertEquals(SyscallRestart.RETURN, d.action());
+        assertEquals(180, d.result());
+        SyscallRule.Decision two = clone(SyscallRule.CLONE, -38, new SyscallRule.CloneChild(180, true),
+                new SyscallRule.CloneChild(181, true));
+        assertEquals(SyscallRestart.EINTR, two.action(), "two children that ran cannot be told apart");
+    }
+
+    @Test
+    void completedCloneIsLeftAlone() {
+        assertEquals(SyscallRestart.NONE, clone(SyscallRule.CLONE, 171).action()); // parent: the child's pid
+        assertEquals(SyscallRestart.NONE, clone(SyscallRule.FORK, 0).action()); // the child's copy: ax = 0
+        assertEquals(SyscallRestart.NONE, clone(SyscallRule.CLONE, -11 /* EAGAIN */,
+                new SyscallRule.CloneChild(171, false)).action());
+    }
+
+    @Test
+    void returnSetsAxAndKeepsIp() {
+        var regs = new org.otherworld.agent.images.X86Regs(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -38, 0, 0, 0, 0, 58,
+                0x401002, 0x33, 0x246, 0x7000, 0x2b, 0, 0, 0, 0, 0, 0);
+        var r = SyscallRestart.RETURN.apply(regs, 180);
+        assertEquals(180, r.ax());
+        assertEquals(0x401002, r.ip());
+        assertEquals(58, r.origAx());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> SyscallRestart.RETURN.apply(regs));
     }
 }
