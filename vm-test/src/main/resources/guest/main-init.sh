@@ -31,7 +31,7 @@ fi
 boot=$(ow_param ow.boot || echo cold)
 if [ "$boot" = resurrected ]; then
 	say restore-start
-	otherworld restore --images /data/otherworld/resurrection --state-dir /data/otherworld/state > /tmp/restore.log 2>&1
+	OW_AGENT_CDS=1 otherworld restore --images /data/otherworld/resurrection --state-dir /data/otherworld/state > /tmp/restore.log 2>&1
 	rc=$?
 	sed 's/^/restore: /' /tmp/restore.log
 	say restore-exit code=$rc

@@ -24,6 +24,9 @@ final class Restore implements Callable<Integer> {
     String kill;
     @Option(names = "--timeout", defaultValue = "180", description = "Seconds per image set (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
+    @Option(names = "--pid-cursor", defaultValue = "/proc/sys/kernel/ns_last_pid", description = "The kernel's pid "
+            + "allocator cursor, moved past every pid the sets need (default ${DEFAULT-VALUE}).")
+    Path pidCursor;
 
     @Override
     public Integer call() throws Exception {
@@ -31,8 +34,9 @@ final class Restore implements Callable<Integer> {
             System.err.println("otherworld restore: no image directory " + images + "; nothing to restore");
             return 0;
         }
+        JvmStart.log("restore", System.err::println);
         Map<String, Object> r = new Restorer(new Restorer.Options(images, stateDir, criu, kill,
-                Duration.ofSeconds(timeoutSeconds), Path.of("/proc/sys/kernel/ns_last_pid")), System.err::println).run();
+                Duration.ofSeconds(timeoutSeconds), pidCursor), System.err::println).run();
         return ((Number) r.get("sets_failed")).longValue() == 0 ? 0 : 2;
     }
 }
