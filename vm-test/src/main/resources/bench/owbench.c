@@ -8,6 +8,13 @@
  *   owbench req HOST:PORT kv|http       one request to a demo server; exit 0 on a good reply
  *   owbench load HOST:PORT kv|http SECS requests for SECS seconds, prints
  *                                       "requests=N seconds=S rps=R p50_us=A p99_us=B errors=E"
+ *   owbench watch HOST:PORT kv|http DIR [BOOT_ID_FILE]
+ *                                       a client that outlives the crash: one request on a new
+ *                                       connection every 0.1 s; DIR/ready after the first good reply;
+ *                                       the first good reply under another boot (BOOT_ID_FILE, default
+ *                                       the kernel's boot id, changed: a resurrection) is written to
+ *                                       DIR/first-reply as "first_request_uptime=S failed_before=N";
+ *                                       runs until killed
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -297,6 +304,76 @@ static int cmd_load(int argc, char **argv) {
 	return 0;
 }
 
+static int read_line(const char *path, char *buf, size_t n) {
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	int ok = fgets(buf, (int)n, f) != NULL;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+static void write_file(const char *d, const char *name, const char *text) {
+	char path[512], tmp[520];
+	snprintf(path, sizeof path, "%s/%s", d, name);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fputs(text, f);
+	fflush(f);
+	fsync(fileno(f));
+	fclose(f);
+	rename(tmp, path);
+}
+
+static int cmd_watch(int argc, char **argv) {
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: owbench watch HOST:PORT kv|http DIR [BOOT_ID_FILE]\n");
+		return 2;
+	}
+	int http = strcmp(argv[3], "http") == 0;
+	const char *dir_out = argv[4];
+	const char *boot_id = argc == 6 ? argv[5] : "/proc/sys/kernel/random/boot_id";
+	char boot[64], now_boot[64], up[64], text[160];
+	if (read_line(boot_id, boot, sizeof boot) != 0) {
+		fprintf(stderr, "owbench watch: no boot id\n");
+		return 1;
+	}
+	int ready = 0, done = 0;
+	long failed = 0, i = 0;
+	for (;;) {
+		int ok;
+		if (http) {
+			ok = http_request(argv[2]) == 0;
+		} else {
+			int s = connect_to(argv[2]);
+			ok = s >= 0 && kv_request(s, i++) == 0;
+			if (s >= 0)
+				close(s);
+		}
+		if (ok && !ready) {
+			snprintf(text, sizeof text, "%d\n", (int)getpid());
+			write_file(dir_out, "ready", text);
+			ready = 1;
+		}
+		if (!done && read_line(boot_id, now_boot, sizeof now_boot) == 0
+		    && strcmp(boot, now_boot) != 0) {
+			if (ok && read_line("/proc/uptime", up, sizeof up) == 0) {
+				up[strcspn(up, " ")] = 0;
+				snprintf(text, sizeof text, "first_request_uptime=%s failed_before=%ld\n", up, failed);
+				write_file(dir_out, "first-reply", text);
+				done = 1;
+			} else {
+				failed++;
+			}
+		}
+		struct timespec t = {0, 100 * 1000 * 1000};
+		while (nanosleep(&t, &t) != 0 && errno == EINTR)
+			;
+	}
+}
+
 int main(int argc, char **argv) {
 	signal(SIGPIPE, SIG_IGN);
 	if (argc >= 2 && strcmp(argv[1], "mem") == 0)
@@ -305,6 +382,8 @@ int main(int argc, char **argv) {
 		return cmd_req(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "load") == 0)
 		return cmd_load(argc, argv);
-	fprintf(stderr, "usage: owbench mem|req|load ...\n");
+	if (argc >= 2 && strcmp(argv[1], "watch") == 0)
+		return cmd_watch(argc, argv);
+	fprintf(stderr, "usage: owbench mem|req|load|watch ...\n");
 	return 2;
 }

@@ -126,7 +126,7 @@ public final class BenchReport {
         Stats ours = bd.get("total_to_first_request");
         Stats coldTotal = Stats.of(cold.stream().map(c -> (Number) dbl(c.get("total_ms"))).toList());
         Stats coldNoArm = Stats.of(cold.stream().map(c -> (Number) dbl(c.get("total_without_arm_ms"))).toList());
-        md.append("| downtime (crash -> first good kvstore reply) below cold reboot + restart | resurrection ").append(fmtS(ours))
+        md.append("| downtime (crash -> first good sessions reply) below cold reboot + restart | resurrection ").append(fmtS(ours))
                 .append(" vs cold reboot ").append(fmtS(coldTotal)).append(" (without its kdump arming: ").append(fmtS(coldNoArm))
                 .append(") | ").append(verdict(ours, coldNoArm, true)).append(" |\n");
         Stats agentTp = Stats.of(trials.stream().filter(t -> "pass".equals(t.get("verdict"))).map(t -> (Number) agentMbPerS(t)).toList());
@@ -155,8 +155,10 @@ public final class BenchReport {
                     .append(st.median() >= 0.99 ? "yes (median)" : "no (median)").append(" |\n");
         }
         md.append("\n## 1. Downtime breakdown of the default trial\n\n");
-        md.append("Workloads: the six demo workloads plus a 1 MiB `first-request` probe whose check asks the kvstore server\n")
-                .append("until it answers. Trials: ").append(verdicts(trials)).append(".\n\n");
+        md.append("Workloads: the demo workloads plus a `first-request` watcher (owbench watch), a sessions client resurrected\n")
+                .append("with them that asks every 0.1 s and notes its first good reply under the new kernel. The sessions server is\n")
+                .append("the one asked because its crash procedure continues; kvstore's demo procedure asks for SAVE_AND_RESTART (a JVM\n")
+                .append("re-exec and a reload of its saved state: the SDK's fallback, not the resurrection). Trials: ").append(verdicts(trials)).append(".\n\n");
         md.append("| phase | median (min-max, n) | clock and span |\n|---|---|---|\n");
         for (Map.Entry<String, Stats> e : bd.entrySet()) {
             md.append("| ").append(e.getKey()).append(" | ").append(fmtS(e.getValue())).append(" | ")
@@ -165,8 +167,8 @@ public final class BenchReport {
         if (!trials.isEmpty()) {
             Map<String, Double> bars = new LinkedHashMap<>();
             for (String p : List.of("panic_to_crash_kernel_init", "crash_kernel_setup", "agent_jvm_start", "extraction",
-                    "dirty_page_flush", "handover_prepare", "kexec_to_main_kernel_init", "main_init_to_restore", "restore",
-                    "rearm_to_booted", "booted_to_first_request")) {
+                    "dirty_page_flush", "handover_prepare", "kexec_to_main_kernel_init", "main_init_to_restore",
+                    "restore_jvm_start", "restorer_own_total", "restore_jvm_exit", "rearm_to_booted")) {
                 Double v = bd.get(p).median();
                 bars.put(p, v == null ? null : v / 1000);
             }
@@ -180,7 +182,7 @@ public final class BenchReport {
                             .format(v -> String.format("%.0f MiB", v / 1024))).append(".\n");
         }
         md.append("\n## 2. Baselines (same guest image, same workloads)\n\n");
-        md.append("(a) Cold reboot: `echo b > /proc/sysrq-trigger` (no sync), boot, restart every workload, first good kvstore reply.\n")
+        md.append("(a) Cold reboot: `echo b > /proc/sysrq-trigger` (no sync), boot, restart every workload, first good sessions reply.\n")
                 .append("The guest's boot also arms kdump; that arming is subtracted in the \"without arming\" column.\n\n");
         md.append("| rep | reset -> booted | workloads restarted | -> first reply | total | total without arming |\n|---|---|---|---|---|---|\n");
         for (Map<String, Object> c : cold) {
@@ -271,7 +273,7 @@ public final class BenchReport {
         }
         md.append("\n## 4. Steady-state overhead\n\n");
         md.append("kvstore (line protocol, one connection) and sessions (HTTP, a connection per request) on the live guest, loaded by\n")
-                .append("`owbench load` from inside the guest (after a warm-up load of half the measured time, at least 2 s). armed = crash kernel loaded (`kexec -p`) and the server registered with\n")
+                .append("`owbench load` from inside the guest (each server a fresh JVM, warmed up by a load as long as the measurement, at least " + LiveGuest.WARM_UP_MIN_S + " s). armed = crash kernel loaded (`kexec -p`) and the server registered with\n")
                 .append("the SDK; unarmed = `kexec -p -u` and `-Dotherworld.demo.register=false`. Modes alternate within a round.\n\n");
         md.append("| round | mode | server | requests/s | p50 | p99 | errors |\n|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> m : over) {

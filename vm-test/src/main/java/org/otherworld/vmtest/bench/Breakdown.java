@@ -18,6 +18,8 @@ public final class Breakdown {
 
     /** The restore tool's summary line, as main-init copies it to the console. */
     static final Pattern RESTORER_TOTAL = Pattern.compile("restore: \\d+ of \\d+ sets restored, \\d+ reports delivered, (\\d+) ms");
+    /** The restore tool's own start latency (JvmStart in the agent's cli). */
+    static final Pattern RESTORER_JVM = Pattern.compile("restore: JVM started in (\\d+) ms");
     static final Pattern FIRST_REQUEST = Pattern.compile("first_request_uptime=(\\d+(?:\\.\\d+)?)");
 
     private Breakdown() {
@@ -36,13 +38,15 @@ public final class Breakdown {
         s.put("main_kernel_boot", "guest: fresh main kernel's uptime at kernel-up (part of the row above)");
         s.put("main_init_to_restore", "guest (main kernel): kernel-up -> restore-start (modules, mount /data)");
         s.put("restore", "guest (main kernel): restore-start -> restore-exit (criu restore of every image set)");
-        s.put("restorer_own_total", "restore tool: its own total (criu restore of every set, report delivery; part of the row above; "
-                + "the rest is its JVM's start and exit)");
-        s.put("rearm_to_booted", "guest (main kernel): restore-exit -> booted (arming the crash kernel again)");
-        s.put("booted_to_first_request", "guest (main kernel): booted -> first good kvstore reply (crash procedures; "
-                + "includes the harness's own post-boot checks before it asks)");
+        s.put("restore_jvm_start", "restore tool: its JVM's exec -> its first line of work (part of restore)");
+        s.put("restorer_own_total", "restore tool: its own total (criu restore of every set, report delivery; part of restore)");
+        s.put("restore_jvm_exit", "restore minus the two rows above: the tool's JVM exit and the console copy of its log");
+        s.put("rearm_to_booted", "guest (main kernel): restore-exit -> booted (arming the crash kernel again; the restored "
+                + "applications already run)");
+        s.put("restore_start_to_first_request", "guest (main kernel): restore-start -> first good sessions reply seen by the "
+                + "resurrected watcher client (owbench watch, asking every 0.1 s)");
         s.put("total_to_restore_exit", "host: fault command sent -> restore-exit");
-        s.put("total_to_first_request", "host+guest: fault command sent -> first good kvstore reply");
+        s.put("total_to_first_request", "host+guest: fault command sent -> first good sessions reply");
         return s;
     }
 
@@ -69,13 +73,19 @@ public final class Breakdown {
         p.put("kexec_to_main_kernel_init", minus(between(tl, "agent-exit", "main-kernel-2"), prepare));
         p.put("main_kernel_boot", main2 == null ? null : secMs(main2.uptime("kernel-up")));
         p.put("main_init_to_restore", main2 == null ? null : main2.ms("kernel-up", "restore-start"));
-        p.put("restore", main2 == null ? null : main2.ms("restore-start", "restore-exit"));
+        Long restore = main2 == null ? null : main2.ms("restore-start", "restore-exit");
+        p.put("restore", restore);
+        Matcher rj = RESTORER_JVM.matcher(console);
+        Long jvm = rj.find() ? Long.parseLong(rj.group(1)) : null;
+        p.put("restore_jvm_start", jvm);
         Matcher rt = RESTORER_TOTAL.matcher(console);
-        p.put("restorer_own_total", rt.find() ? Long.parseLong(rt.group(1)) : null);
+        Long own = rt.find() ? Long.parseLong(rt.group(1)) : null;
+        p.put("restorer_own_total", own);
+        p.put("restore_jvm_exit", minus(minus(restore, jvm), own));
         p.put("rearm_to_booted", main2 == null ? null : main2.ms("restore-exit", "booted"));
         Double first = firstRequestUptime(trialReport);
-        p.put("booted_to_first_request", main2 == null || first == null || main2.uptime("booted") == null ? null
-                : Math.round((first - main2.uptime("booted")) * 1000));
+        p.put("restore_start_to_first_request", main2 == null || first == null || main2.uptime("restore-start") == null ? null
+                : Math.round((first - main2.uptime("restore-start")) * 1000));
         p.put("total_to_restore_exit", num(host.get("total_downtime")));
         Long toMain = between(tl, "crash", "main-kernel-2");
         p.put("total_to_first_request", toMain == null || first == null || main2 == null || main2.uptime("kernel-up") == null

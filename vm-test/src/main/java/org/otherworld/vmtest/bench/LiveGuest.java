@@ -22,7 +22,7 @@ import org.otherworld.vmtest.vm.Timeline;
 /**
  * The baselines and the steady-state overhead, on one live guest running the default trial's
  * workloads: (a) cold reboots (sysrq-b, no sync, as abrupt as a crash) followed by the workloads'
- * restart and the first good kvstore reply; (b) {@code criu dump} + {@code criu restore} of every
+ * restart and the first good sessions reply; (b) {@code criu dump} + {@code criu restore} of every
  * workload on the running kernel; then (4) the demo servers' throughput and latency with the crash
  * kernel loaded and the SDK registered versus unloaded and unregistered, alternating.
  */
@@ -46,7 +46,7 @@ final class LiveGuest {
     void run(Map<String, Object> results) {
         Path dir = o.out().resolve("live");
         List<Workload> wl = new ArrayList<>();
-        wl.add(tools.firstRequest());
+        wl.add(tools.kvPoller());
         wl.addAll(Workload.demos());
         wl.addAll(Workload.sdkDemos());
         Timeline tl = new Timeline();
@@ -136,7 +136,7 @@ final class LiveGuest {
         return out;
     }
 
-    /** One cold reboot, timed on the host from sysrq-b to the first good kvstore reply. */
+    /** One cold reboot, timed on the host from sysrq-b to the first good sessions reply. */
     private Map<String, Object> coldCycle(Guest g, Accelerator accel, List<Workload> wl, Path dir, int rep) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("rep", (long) rep);
@@ -153,7 +153,7 @@ final class LiveGuest {
         SerialConsole c = g.console();
         new WorkloadRunner(c, log).start(wl);
         long ready = System.nanoTime();
-        SerialConsole.CommandResult fr = c.run("cd " + BenchTools.GUEST_ROOT + Bench.FIRST_REQUEST + " && ./first-request",
+        SerialConsole.CommandResult fr = c.run("cd " + BenchTools.GUEST_ROOT + Bench.FIRST_REQUEST + " && ./poll-server",
                 Bench.STEP_TIMEOUT);
         long first = System.nanoTime();
         m.put("first_request_exit", (long) fr.exit());
@@ -211,7 +211,7 @@ final class LiveGuest {
                     + e.get("restore_exit") + " in " + rm + " ms, " + size + " KiB");
         }
         int[] exit = new int[1];
-        long fr = Bench.timed(c, "cd " + BenchTools.GUEST_ROOT + Bench.FIRST_REQUEST + " && ./first-request",
+        long fr = Bench.timed(c, "cd " + BenchTools.GUEST_ROOT + Bench.FIRST_REQUEST + " && ./poll-server",
                 Bench.STEP_TIMEOUT, exit, null);
         m.put("workloads", per);
         m.put("dump_ms_total", dumpMs);
@@ -233,6 +233,13 @@ final class LiveGuest {
                 c.run("kill -9 " + m.pid(), Duration.ofSeconds(30));
             }
         }
+    }
+
+    /** The shortest warm-up load before an overhead measurement, in seconds. */
+    static final int WARM_UP_MIN_S = 10;
+
+    static int warmUpSeconds(int measureSeconds) {
+        return Math.max(WARM_UP_MIN_S, measureSeconds);
     }
 
     record Server(String name, String kind, int port, String program) {
@@ -271,9 +278,10 @@ final class LiveGuest {
                     + "' </dev/null >/data/bench/" + s.name() + ".log 2>&1 &)", Duration.ofSeconds(30));
             c.check("i=0; until " + tool + " req 127.0.0.1:" + s.port() + " " + s.kind() + "; do i=$((i+1)); [ $i -ge 1800 ] && exit 1; sleep 0.1; done",
                     Bench.STEP_TIMEOUT);
-            // warm-up (the JIT), half as long as the measurement, at least 2 s
-            c.run(tool + " load 127.0.0.1:" + s.port() + " " + s.kind() + " " + Math.max(2, o.overheadSeconds() / 2),
-                    Duration.ofSeconds(o.overheadSeconds() + 60L));
+            // warm-up (class loading and the JIT of a fresh server JVM, slow under TCG): as long as the
+            // measurement, at least WARM_UP_MIN_S; a 2 s warm-up left the first mode of a round measuring a cold JVM
+            int warm = warmUpSeconds(o.overheadSeconds());
+            c.run(tool + " load 127.0.0.1:" + s.port() + " " + s.kind() + " " + warm, Duration.ofSeconds(warm + 60L));
             String line = c.check(tool + " load 127.0.0.1:" + s.port() + " " + s.kind() + " " + o.overheadSeconds(),
                     Duration.ofSeconds(o.overheadSeconds() + 60L));
             Map<String, Object> m = new LinkedHashMap<>();

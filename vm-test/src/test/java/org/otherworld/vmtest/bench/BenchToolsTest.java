@@ -3,6 +3,7 @@ package org.otherworld.vmtest.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -77,5 +78,78 @@ class BenchToolsTest {
         Process r = new ProcessBuilder(bin.toString(), "req", "127.0.0.1:1", "http").start();
         assertTrue(r.waitFor(30, TimeUnit.SECONDS));
         assertEquals(1, r.exitValue());
+    }
+
+    /**
+     * owbench watch for real against a line server on this host: ready after the first good reply,
+     * nothing noted while the boot is the same, then the first good reply after the boot id changed,
+     * counting the failed attempts (server gone) in between.
+     */
+    @Test
+    void watchNotesTheFirstGoodReplyUnderANewBoot(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(canBuild(), "gcc and a static libc are needed");
+        BenchTools tools = new BenchTools(tmp);
+        Path bin = tools.binary();
+        Path bootId = tmp.resolve("boot_id");
+        Files.writeString(bootId, "aaaa\n");
+        Path dir = tmp.resolve(tools.firstRequest().name()); // the workload's directory: its check script lives there too
+        java.net.ServerSocket ss = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread server = lineServer(ss);
+        Process p = new ProcessBuilder(bin.toString(), "watch", "127.0.0.1:" + ss.getLocalPort(), "kv", dir.toString(), bootId.toString())
+                .redirectErrorStream(true).start();
+        try {
+            waitFor(dir.resolve("ready"));
+            Thread.sleep(300);
+            assertTrue(!Files.exists(dir.resolve("first-reply")), "same boot: nothing noted");
+            int port = ss.getLocalPort();
+            ss.close();
+            server.join(5000);
+            Files.writeString(bootId, "bbbb\n");
+            Thread.sleep(500); // requests fail meanwhile: nothing listens
+            assertTrue(!Files.exists(dir.resolve("first-reply")), "no good reply yet");
+            java.net.ServerSocket again = new java.net.ServerSocket(port, 50, java.net.InetAddress.getLoopbackAddress());
+            lineServer(again);
+            try {
+                waitFor(dir.resolve("first-reply"));
+                String text = Files.readString(dir.resolve("first-reply")).strip();
+                assertTrue(text.matches("first_request_uptime=\\d+\\.\\d+ failed_before=[1-9]\\d*"), text);
+                // the workload's check prints it (the watcher's file must not replace the check script)
+                Process check = new ProcessBuilder("./first-request").directory(dir.toFile()).redirectErrorStream(true).start();
+                assertEquals(text, new String(check.getInputStream().readAllBytes()).strip());
+                assertTrue(check.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, check.exitValue());
+            } finally {
+                again.close();
+            }
+        } finally {
+            p.destroyForcibly();
+            ss.close();
+        }
+    }
+
+    private static void waitFor(Path f) throws InterruptedException {
+        for (int i = 0; i < 200 && !Files.exists(f); i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(f), f + " not written");
+    }
+
+    /** Answers every line of every connection with "OK" until the socket is closed. */
+    private static Thread lineServer(java.net.ServerSocket ss) {
+        Thread t = new Thread(() -> {
+            while (!ss.isClosed()) {
+                try (java.net.Socket c = ss.accept();
+                     java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(c.getInputStream()))) {
+                    if (in.readLine() != null) {
+                        c.getOutputStream().write("OK\n".getBytes());
+                    }
+                } catch (IOException e) {
+                    // closed: the test moves to its next step
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 }

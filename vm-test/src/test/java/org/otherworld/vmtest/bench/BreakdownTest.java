@@ -38,9 +38,12 @@ class BreakdownTest {
         assertEquals(4800L, p.get("main_kernel_boot"));
         assertEquals(700L, p.get("main_init_to_restore"));
         assertEquals(6750L, p.get("restore"));
+        assertEquals(2100L, p.get("restore_jvm_start"));
         assertEquals(3246L, p.get("restorer_own_total"));
+        assertEquals(6750L - 2100L - 3246L, p.get("restore_jvm_exit"));
         assertEquals(3050L, p.get("rearm_to_booted"));
-        assertEquals(10000L, p.get("booted_to_first_request"));
+        // the watcher's first good reply at 25.3 s, the restore started at 5.5 s
+        assertEquals(19800L, p.get("restore_start_to_first_request"));
         assertEquals(53000L, p.get("total_to_restore_exit"));
         // host crash -> main kernel-up is 46 s; the main kernel was up 4.8 s then, and answered at 25.3 s
         assertEquals(46000L - 4800L + 25300L, p.get("total_to_first_request"));
@@ -50,7 +53,7 @@ class BreakdownTest {
     @Test
     void whatWasNotObservedIsNull() {
         Map<String, Long> p = Breakdown.of(report("no good kvstore reply within 180 s"), "OW-MAIN kernel-up uptime=5.0\n");
-        assertNull(p.get("booted_to_first_request"));
+        assertNull(p.get("restore_start_to_first_request"));
         assertNull(p.get("total_to_first_request"));
         assertNull(p.get("crash_kernel_boot"));
         assertNull(p.get("agent_jvm_start"));

@@ -22,6 +22,7 @@ class MarkersTest {
             "OW-CRASH handover-kexec uptime=37.00",
             "OW-MAIN kernel-up uptime=4.80",
             "OW-MAIN restore-start uptime=5.50",
+            "restore: restore: JVM started in 2100 ms",
             "restore: set 171: restored in 526 ms",
             "restore: restore: 7 of 7 sets restored, 2 reports delivered, 3246 ms",
             "OW-MAIN restore-exit code=0 uptime=12.25",
