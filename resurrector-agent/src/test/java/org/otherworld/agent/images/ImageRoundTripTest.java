@@ -151,18 +151,27 @@ class ImageRoundTripTest {
         }
     }
 
-    @Test
-    void syscallRestartRewindsTheRegisters() throws IOException {
-        ProcessImage p = SyntheticTree.tree().get(0);
-        X86Regs r = new X86Regs(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -38, 0, 0, 0, 0, 35, 0x401002, 0x33, 0x246, 0x7ffe0000,
+    /** Registers of a thread inside system call {@code nr} (ax = -ENOSYS, ip after the syscall instruction). */
+    private static X86Regs inSyscall(long nr) {
+        return new X86Regs(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -38, 0, 0, 0, 0, nr, 0x401002, 0x33, 0x246, 0x7ffe0000,
                 0x2b, 0, 0, 0, 0, 0, 0);
+    }
+
+    /** The registers of the synthetic tree's first thread after writing it with {@code r} and {@code action}. */
+    private X86Regs writtenAndReadBack(X86Regs r, SyscallRestart action, long result) throws IOException {
+        ProcessImage p = SyntheticTree.tree().get(0);
         ThreadImage t = p.threads().get(0);
-        ThreadImage sleeping = new ThreadImage(t.tid(), t.comm(), r, SyscallRestart.RESTART, null, 0, null, 0, 0, null,
-                null);
-        ProcessImage q = new ProcessImage(p.pid(), 0, p.pgid(), p.sid(), p.comm(), 0, 0, List.of(sleeping), p.mm(),
+        ThreadImage inCall = new ThreadImage(t.tid(), t.comm(), r, action, null, 0, null, 0, 0, null, null, result);
+        ProcessImage q = new ProcessImage(p.pid(), 0, p.pgid(), p.sid(), p.comm(), 0, 0, List.of(inCall), p.mm(),
                 PageSource.NONE, List.of(), p.fs(), p.sigactions(), p.creds(), p.rlimits(), null);
         writer.write(dir, List.of(q));
-        X86Regs back = reader.read(dir).processes().get(0).threads().get(0).regs();
+        return reader.read(dir).processes().get(0).threads().get(0).regs();
+    }
+
+    @Test
+    void syscallRestartRewindsTheRegisters() throws IOException {
+        X86Regs r = inSyscall(35);
+        X86Regs back = writtenAndReadBack(r, SyscallRestart.RESTART, 0);
         assertEquals(35, back.ax());
         assertEquals(0x401000, back.ip());
         assertEquals(SyscallRestart.MINUS_EINTR, SyscallRestart.EINTR.apply(r).ax());
@@ -170,16 +179,7 @@ class ImageRoundTripTest {
 
     @Test
     void completedCloneReturnsTheChildsId() throws IOException {
-        ProcessImage p = SyntheticTree.tree().get(0);
-        X86Regs r = new X86Regs(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -38, 0, 0, 0, 0, 58, 0x401002, 0x33, 0x246, 0x7ffe0000,
-                0x2b, 0, 0, 0, 0, 0, 0);
-        ThreadImage t = p.threads().get(0);
-        ThreadImage vforking = new ThreadImage(t.tid(), t.comm(), r, SyscallRestart.RETURN, null, 0, null, 0, 0, null,
-                null, 180);
-        ProcessImage q = new ProcessImage(p.pid(), 0, p.pgid(), p.sid(), p.comm(), 0, 0, List.of(vforking), p.mm(),
-                PageSource.NONE, List.of(), p.fs(), p.sigactions(), p.creds(), p.rlimits(), null);
-        writer.write(dir, List.of(q));
-        X86Regs back = reader.read(dir).processes().get(0).threads().get(0).regs();
+        X86Regs back = writtenAndReadBack(inSyscall(58), SyscallRestart.RETURN, 180);
         assertEquals(180, back.ax());
         assertEquals(0x401002, back.ip());
         assertEquals(58, back.origAx());

@@ -95,13 +95,17 @@ class CloneInFlightTest {
         assertEquals(List.of(170), plan.model().threads().stream().map(ThreadModel::tid).toList());
     }
 
+    /** Child 180 of a vfork that ran (asleep in nanosleep now) with its vfork_done at {@code vforkDone}. */
+    private static ProcessModel vforkChildThatRan(long vforkDone) {
+        ProcessModel c = child(180, SyscallRule.VFORK, 1, vforkDone);
+        return withThread(c, with(c.threads().get(0), 1, Models.regs(SyscallRule.NANOSLEEP, -38, 0, 0),
+                0xffffc90000100000L, vforkDone));
+    }
+
     @Test
     void vforkChildThatRanCompletesTheCallWithItsPid() {
         // the child exec'd or runs: its registers are its own; its vfork_done lies on the parent's kernel stack
-        ProcessModel c = child(180, SyscallRule.VFORK, 1, PARENT_STACK + 0xe80);
-        c = withThread(c, with(c.threads().get(0), 1, Models.regs(SyscallRule.NANOSLEEP, -38, 0, 0),
-                0xffffc90000100000L, PARENT_STACK + 0xe80));
-        Planner.Result r = plan(shell(SyscallRule.VFORK), c);
+        Planner.Result r = plan(shell(SyscallRule.VFORK), vforkChildThatRan(PARENT_STACK + 0xe80));
         ProcessPlan parent = r.process(170).orElseThrow();
         SyscallRule.Decision d = parent.syscalls().get(170);
         assertEquals(SyscallRestart.RETURN, d.action(), d.reason());
@@ -117,10 +121,7 @@ class CloneInFlightTest {
 
     @Test
     void vforkDoneOnAnotherStackIsNotThisCallsChild() {
-        ProcessModel c = child(180, SyscallRule.VFORK, 1, PARENT_STACK + 0x5000);
-        c = withThread(c, with(c.threads().get(0), 1, Models.regs(SyscallRule.NANOSLEEP, -38, 0, 0),
-                0xffffc90000100000L, PARENT_STACK + 0x5000));
-        Planner.Result r = plan(shell(SyscallRule.VFORK), c);
+        Planner.Result r = plan(shell(SyscallRule.VFORK), vforkChildThatRan(PARENT_STACK + 0x5000));
         assertEquals(SyscallRestart.RESTART, r.process(170).orElseThrow().syscalls().get(170).action());
     }
 
