@@ -28,17 +28,32 @@ if ow_wait_dev /dev/vda 100 && mount -t ext4 /dev/vda /data; then
 else
 	say data-mount-failed
 fi
-boot=$(ow_param ow.boot || echo cold)
-if [ "$boot" = resurrected ]; then
-	say restore-start
-	OW_AGENT_CDS=1 otherworld restore --images /data/otherworld/resurrection --state-dir /data/otherworld/state > /tmp/restore.log 2>&1
-	rc=$?
-	sed 's/^/restore: /' /tmp/restore.log
-	say restore-exit code=$rc
+# every set is restored: peers of the restored connections may reach them again
+open_net() {
 	if ip rule del priority 50 2>/dev/null; then
 		ip route flush table 50
 		say net-open
 	fi
+}
+boot=$(ow_param ow.boot || echo cold)
+if [ "$boot" = resurrected ]; then
+	say restore-start
+	images=/data/otherworld/resurrection
+	outcomes=""
+	if [ -f "$images/restore.sh" ]; then
+		# the agent's script runs criu for every set at once (no JVM start before the applications come
+		# back); the restore tool then only takes its outcomes, delivers the reports, writes restore.json
+		sh "$images/restore.sh" > /tmp/restore-sets.log 2>&1
+		say restore-sets-done
+		sed 's/^/restore: /' /tmp/restore-sets.log
+		outcomes="--outcomes $images/restore-outcomes.txt"
+		open_net
+	fi
+	OW_AGENT_CDS=1 otherworld restore --images "$images" --state-dir /data/otherworld/state $outcomes > /tmp/restore.log 2>&1
+	rc=$?
+	sed 's/^/restore: /' /tmp/restore.log
+	say restore-exit code=$rc
+	open_net
 fi
 if [ "$(ow_param ow.arm)" != no ]; then
 	if /opt/ow/crash-kernel/arm --mode "$(ow_param ow.crashmode || echo resurrect)"; then

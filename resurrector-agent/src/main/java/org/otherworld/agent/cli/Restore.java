@@ -27,6 +27,9 @@ final class Restore implements Callable<Integer> {
     @Option(names = "--pid-cursor", defaultValue = "/proc/sys/kernel/ns_last_pid", description = "The kernel's pid "
             + "allocator cursor, moved past every pid the sets need (default ${DEFAULT-VALUE}).")
     Path pidCursor;
+    @Option(names = "--outcomes", description = "The outcomes file of the agent's restore.sh, which already ran criu "
+            + "for every set: take its exit codes instead of running criu (reports and restore.json only).")
+    Path outcomes;
 
     @Override
     public Integer call() throws Exception {
@@ -36,7 +39,7 @@ final class Restore implements Callable<Integer> {
         }
         JvmStart.log("restore", System.err::println);
         Map<String, Object> r = new Restorer(new Restorer.Options(images, stateDir, criu, kill,
-                Duration.ofSeconds(timeoutSeconds), pidCursor), System.err::println).run();
+                Duration.ofSeconds(timeoutSeconds), pidCursor, outcomes), System.err::println).run();
         return ((Number) r.get("sets_failed")).longValue() == 0 ? 0 : 2;
     }
 }

@@ -33,6 +33,7 @@ import org.otherworld.agent.json.Json;
 import org.otherworld.agent.kernel.DeadKernel;
 import org.otherworld.agent.restore.DirtyPageWriter;
 import org.otherworld.agent.restore.FileSizeReconciler;
+import org.otherworld.agent.restore.RestoreScript;
 import org.otherworld.agent.task.ProcessModel;
 import org.otherworld.agent.task.ProcessReader;
 import org.otherworld.agent.task.ThreadModel;
@@ -151,6 +152,13 @@ public final class Resurrector {
                 trees.add(tr);
                 imageBytes += (Long) tr.getOrDefault("bytes", 0L);
                 pagesTotal += (Long) tr.getOrDefault("pages", 0L);
+            }
+            try {
+                report.put("restore_script_sets", (long) RestoreScript.write(o.out()));
+            } catch (IOException | RuntimeException e) {
+                // the restore tool still restores every set itself (the JVM path)
+                report.put("restore_script_error", oneLine(e));
+                log.accept("restore script not written: " + oneLine(e));
             }
             long t4 = mark(phases, "images", t3);
 
@@ -548,7 +556,8 @@ public final class Resurrector {
                 String n = p.getFileName().toString();
                 if (Files.isDirectory(p) && n.matches("[0-9]+")) {
                     deleteTree(p);
-                } else if (n.equals("report.json") || n.equals("restore.json")) {
+                } else if (n.equals("report.json") || n.equals("restore.json") || n.equals(RestoreScript.FILE)
+                        || n.equals(RestoreScript.OUTCOMES)) {
                     Files.delete(p);
                 }
             }

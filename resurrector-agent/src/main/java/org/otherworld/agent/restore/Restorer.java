@@ -45,8 +45,14 @@ public final class Restorer {
      * @param timeout  per set
      * @param lastPidFile the kernel's pid allocator cursor ({@code /proc/sys/kernel/ns_last_pid}), or null
      *                    to leave it alone
+     * @param outcomes    the outcomes file of {@link RestoreScript} when the script already ran criu for every
+     *                    set (then nothing is run again: its exit codes are taken), or null to run criu here
      */
-    public record Options(Path images, Path stateDir, String criu, String kill, Duration timeout, Path lastPidFile) {
+    public record Options(Path images, Path stateDir, String criu, String kill, Duration timeout, Path lastPidFile,
+                          Path outcomes) {
+        public Options(Path images, Path stateDir, String criu, String kill, Duration timeout, Path lastPidFile) {
+            this(images, stateDir, criu, kill, timeout, lastPidFile, null);
+        }
     }
 
     private final Options o;
@@ -83,13 +89,18 @@ public final class Restorer {
         long t0 = System.nanoTime();
         List<String> errors = new ArrayList<>();
         List<ImageSetEntry> sets = RestoreOrder.order(find(o.images(), errors));
-        reservePids(sets, errors);
+        Map<Integer, RestoreScript.Outcome> ran = null;
+        if (o.outcomes() != null) {
+            ran = RestoreScript.readOutcomes(o.outcomes(), errors);
+        } else {
+            reservePids(sets, errors);
+        }
         List<Object> setReports = new ArrayList<>();
         int restored = 0;
         int failed = 0;
         int delivered = 0;
         for (ImageSetEntry s : sets) {
-            Map<String, Object> r = restoreOne(s);
+            Map<String, Object> r = ran == null ? restoreOne(s) : recordOne(s, ran.get(s.root()));
             setReports.add(r);
             if (Boolean.TRUE.equals(r.get("restored"))) {
                 restored++;
@@ -141,15 +152,25 @@ public final class Restorer {
 
     /** The criu command line for a set. */
     public List<String> criuCommand(ImageSetEntry s) {
-        List<String> cmd = new ArrayList<>(List.of(o.criu(), "restore", "-D", s.dir().toString(), "-d", "-o", CRIU_LOG,
-                "-v4"));
+        List<String> cmd = new ArrayList<>(List.of(o.criu(), "restore", "-D", s.dir().toString()));
+        cmd.addAll(COMMON_ARGS);
+        cmd.addAll(setArgs(s));
+        return cmd;
+    }
+
+    /** The arguments every set's restore gets after {@code -D DIR}. */
+    static final List<String> COMMON_ARGS = List.of("-d", "-o", CRIU_LOG, "-v4");
+
+    /** The arguments that depend on the set: {@code --shell-job}, {@code --tcp-established}. */
+    static List<String> setArgs(ImageSetEntry s) {
+        List<String> a = new ArrayList<>();
         if (s.shellJob()) {
-            cmd.add("--shell-job");
+            a.add("--shell-job");
         }
         if (hasTcpStreams(s.dir())) {
-            cmd.add("--tcp-established"); // criu refuses "Connected TCP socket in image" without it
+            a.add("--tcp-established"); // criu refuses "Connected TCP socket in image" without it
         }
-        return cmd;
+        return a;
     }
 
     /** Whether the set holds an established TCP connection (a tcp-stream-INO.img, see InetSockets). */
@@ -159,6 +180,18 @@ public final class Restorer {
         } catch (java.io.IOException e) {
             return false;
         }
+    }
+
+    /** A set the restore script ran criu for: its recorded exit code and time, no criu run here. */
+    private Map<String, Object> recordOne(ImageSetEntry s, RestoreScript.Outcome ran) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("root", (long) s.root());
+        r.put("dir", s.dir().toString());
+        r.put("command", String.join(" ", criuCommand(s)) + " (run by " + RestoreScript.FILE + ")");
+        if (ran == null) {
+            return finish(s, r, -1, 0, "not restored: " + RestoreScript.FILE + " recorded no outcome for this set");
+        }
+        return finish(s, r, ran.exit(), ran.ms(), null);
     }
 
     private Map<String, Object> restoreOne(ImageSetEntry s) {
@@ -188,7 +221,11 @@ public final class Restorer {
             code = -1;
             error = "interrupted";
         }
-        long ms = (System.nanoTime() - t) / 1_000_000;
+        return finish(s, r, code, (System.nanoTime() - t) / 1_000_000, error);
+    }
+
+    /** Completes a set's report from criu's exit code, time and any error of running it. */
+    private Map<String, Object> finish(ImageSetEntry s, Map<String, Object> r, int code, long ms, String error) {
         r.put("exit", (long) code);
         r.put("ms", ms);
         boolean ok = code == 0;

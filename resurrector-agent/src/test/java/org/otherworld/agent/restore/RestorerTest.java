@@ -30,7 +30,7 @@ class RestorerTest {
     }
 
     /** A set manifest as resurrect writes it. */
-    private Path set(Path images, int root, int parent, long ticks, boolean shellJob, int pid, boolean registered)
+    static Path set(Path images, int root, int parent, long ticks, boolean shellJob, int pid, boolean registered)
             throws Exception {
         Path d = images.resolve(String.valueOf(root));
         Files.createDirectories(d);

@@ -168,7 +168,7 @@ public final class BenchReport {
             Map<String, Double> bars = new LinkedHashMap<>();
             for (String p : List.of("panic_to_crash_kernel_init", "crash_kernel_setup", "agent_jvm_start", "extraction",
                     "dirty_page_flush", "handover_prepare", "kexec_to_main_kernel_init", "main_init_to_restore",
-                    "restore_jvm_start", "restorer_own_total", "restore_jvm_exit", "rearm_to_booted")) {
+                    "restore_sets", "restore_jvm_start", "restorer_own_total", "restore_jvm_exit", "rearm_to_booted")) {
                 Double v = bd.get(p).median();
                 bars.put(p, v == null ? null : v / 1000);
             }

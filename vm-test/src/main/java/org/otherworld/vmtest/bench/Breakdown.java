@@ -38,9 +38,12 @@ public final class Breakdown {
         s.put("main_kernel_boot", "guest: fresh main kernel's uptime at kernel-up (part of the row above)");
         s.put("main_init_to_restore", "guest (main kernel): kernel-up -> restore-start (modules, mount /data)");
         s.put("restore", "guest (main kernel): restore-start -> restore-exit (criu restore of every image set)");
+        s.put("restore_sets", "guest (main kernel): restore-start -> restore-sets-done (the agent's restore.sh: criu "
+                + "restore of every set, no JVM; part of restore)");
         s.put("restore_jvm_start", "restore tool: its JVM's exec -> its first line of work (part of restore)");
-        s.put("restorer_own_total", "restore tool: its own total (criu restore of every set, report delivery; part of restore)");
-        s.put("restore_jvm_exit", "restore minus the two rows above: the tool's JVM exit and the console copy of its log");
+        s.put("restorer_own_total", "restore tool: its own total (criu restore of every set unless restore.sh ran them, "
+                + "report delivery; part of restore)");
+        s.put("restore_jvm_exit", "restore minus the three rows above: the tool's JVM exit and the console copies of the logs");
         s.put("rearm_to_booted", "guest (main kernel): restore-exit -> booted (arming the crash kernel again; the restored "
                 + "applications already run)");
         s.put("restore_start_to_first_request", "guest (main kernel): restore-start -> first good sessions reply seen by the "
@@ -75,13 +78,15 @@ public final class Breakdown {
         p.put("main_init_to_restore", main2 == null ? null : main2.ms("kernel-up", "restore-start"));
         Long restore = main2 == null ? null : main2.ms("restore-start", "restore-exit");
         p.put("restore", restore);
+        Long sets = main2 == null ? null : main2.ms("restore-start", "restore-sets-done");
+        p.put("restore_sets", sets);
         Matcher rj = RESTORER_JVM.matcher(console);
         Long jvm = rj.find() ? Long.parseLong(rj.group(1)) : null;
         p.put("restore_jvm_start", jvm);
         Matcher rt = RESTORER_TOTAL.matcher(console);
         Long own = rt.find() ? Long.parseLong(rt.group(1)) : null;
         p.put("restorer_own_total", own);
-        p.put("restore_jvm_exit", minus(minus(restore, jvm), own));
+        p.put("restore_jvm_exit", minus(minus(minus(restore, sets == null ? 0L : sets), jvm), own));
         p.put("rearm_to_booted", main2 == null ? null : main2.ms("restore-exit", "booted"));
         Double first = firstRequestUptime(trialReport);
         p.put("restore_start_to_first_request", main2 == null || first == null || main2.uptime("restore-start") == null ? null

@@ -38,6 +38,7 @@ class BreakdownTest {
         assertEquals(4800L, p.get("main_kernel_boot"));
         assertEquals(700L, p.get("main_init_to_restore"));
         assertEquals(6750L, p.get("restore"));
+        assertNull(p.get("restore_sets")); // this console has no restore.sh marker
         assertEquals(2100L, p.get("restore_jvm_start"));
         assertEquals(3246L, p.get("restorer_own_total"));
         assertEquals(6750L - 2100L - 3246L, p.get("restore_jvm_exit"));
@@ -66,5 +67,15 @@ class BreakdownTest {
         Map<String, Long> p = Breakdown.of(Map.of(), "");
         assertEquals(Breakdown.SOURCES.size(), p.size());
         p.values().forEach(v -> assertNull(v));
+    }
+
+    @Test
+    void theRestoreScriptSplitsTheRestore() {
+        String console = MarkersTest.CONSOLE.replace("OW-MAIN restore-start uptime=5.50\n",
+                "OW-MAIN restore-start uptime=5.50\nOW-MAIN restore-sets-done uptime=7.00\n");
+        Map<String, Long> p = Breakdown.of(report("first_request_uptime=6.10 failed_before=3"), console);
+        assertEquals(1500L, p.get("restore_sets"));
+        assertEquals(6750L - 1500L - 2100L - 3246L, p.get("restore_jvm_exit"));
+        assertEquals(600L, p.get("restore_start_to_first_request"));
     }
 }
