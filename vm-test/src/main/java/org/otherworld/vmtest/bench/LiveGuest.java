@@ -59,9 +59,9 @@ final class LiveGuest {
         try (Guest g = new Guest(img, dir, go, tl, log)) {
             Accelerator accel = Accelerator.choose(o.accel(), g.spec(), ws.cache(), dir, log);
             g.boot(accel);
-            // whether the guest's Java runtime maps its class-data sharing archive (-Xshare:on fails if not)
-            SerialConsole.CommandResult cds = g.console().run("/opt/ow/jre/bin/java -Xshare:on -version 2>&1 | tail -n 1",
-                    Duration.ofSeconds(120));
+            // whether the guest's Java runtime maps the agent's class-data sharing archive (-Xshare:on fails if not)
+            SerialConsole.CommandResult cds = g.console().run("cd /opt/ow/lib && /opt/ow/jre/bin/java -Xshare:on "
+                    + AGENT_ARCHIVE + " -version 2>&1 | tail -n 1", Duration.ofSeconds(120));
             results.put("guest_cds", cds.exit() == 0 && !cds.output().contains("rror") ? "in use" : "not usable: " + cds.output().strip());
             results.put("guest_agent_jvm_start", jvmStart(g.console()));
             save.run();
@@ -113,16 +113,21 @@ final class LiveGuest {
     static final String AGENT_JVM = "/opt/ow/jre/bin/java -XX:+UseSerialGC -Xmx96m -Xss1m -XX:-UsePerfData"
             + " -XX:TieredStopAtLevel=1";
 
+    /** The agent's own class-data sharing archive as the launcher maps it (crash-kernel/otherworld, in /opt/ow/lib). */
+    static final String AGENT_ARCHIVE = "-XX:SharedArchiveFile=otherworld-agent.jsa";
+
     /**
-     * The agent JVM's start-up in the guest ({@code --help}, host-timed console command) without and with
-     * the runtime's class-data sharing archive, alternating, {@code reps} times each.
+     * The agent JVM's start-up in the guest ({@code --help}, host-timed console command, run in /opt/ow/lib
+     * as the launcher runs it) without class-data sharing ({@code off}) and with the agent's own archive
+     * ({@code auto}: {@code -Xshare:auto} plus {@link #AGENT_ARCHIVE}), alternating, {@code reps} times each.
      */
     private List<Object> jvmStart(SerialConsole c) {
         List<Object> out = new ArrayList<>();
         for (int r = 1; r <= o.reps(); r++) {
             for (String share : List.of("off", "auto")) {
                 int[] exit = new int[1];
-                long ms = Bench.timed(c, AGENT_JVM + " -Xshare:" + share + " -jar /opt/ow/lib/otherworld-agent.jar --help >/dev/null 2>&1",
+                String flags = share.equals("off") ? " -Xshare:off" : " -Xshare:auto " + AGENT_ARCHIVE;
+                long ms = Bench.timed(c, "cd /opt/ow/lib && " + AGENT_JVM + flags + " -jar otherworld-agent.jar --help >/dev/null 2>&1",
                         Duration.ofSeconds(180), exit, null);
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("rep", (long) r);
