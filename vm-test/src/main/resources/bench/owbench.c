@@ -8,13 +8,16 @@
  *   owbench req HOST:PORT kv|http       one request to a demo server; exit 0 on a good reply
  *   owbench load HOST:PORT kv|http SECS requests for SECS seconds, prints
  *                                       "requests=N seconds=S rps=R p50_us=A p99_us=B errors=E"
- *   owbench watch HOST:PORT kv|http DIR [BOOT_ID_FILE]
+ *   owbench watch HOST:PORT kv|http DIR [BOOT_ID_FILE [TIMENS_OFFSETS_FILE]]
  *                                       a client that outlives the crash: one request on a new
  *                                       connection every 0.1 s; DIR/ready after the first good reply;
  *                                       the first good reply under another boot (BOOT_ID_FILE, default
  *                                       the kernel's boot id, changed: a resurrection) is written to
- *                                       DIR/first-reply as "first_request_uptime=S failed_before=N";
- *                                       runs until killed
+ *                                       DIR/first-reply as "first_request_uptime=S failed_before=N",
+ *                                       S the running kernel's uptime: a resurrected process lives in a
+ *                                       time namespace whose /proc/uptime continues the dead kernel's,
+ *                                       so its boottime offset (TIMENS_OFFSETS_FILE, default
+ *                                       /proc/self/timens_offsets) is taken off; runs until killed
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -327,14 +330,30 @@ static void write_file(const char *d, const char *name, const char *text) {
 	rename(tmp, path);
 }
 
+/* The boottime offset of this process's time namespace in seconds (0 outside one, or unreadable). */
+static double boottime_offset(const char *path) {
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char line[128], name[32];
+	long long sec, nsec;
+	double off = 0;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "%31s %lld %lld", name, &sec, &nsec) == 3 && strcmp(name, "boottime") == 0)
+			off = sec + nsec / 1e9;
+	fclose(f);
+	return off;
+}
+
 static int cmd_watch(int argc, char **argv) {
-	if (argc != 5 && argc != 6) {
-		fprintf(stderr, "usage: owbench watch HOST:PORT kv|http DIR [BOOT_ID_FILE]\n");
+	if (argc < 5 || argc > 7) {
+		fprintf(stderr, "usage: owbench watch HOST:PORT kv|http DIR [BOOT_ID_FILE [TIMENS_OFFSETS_FILE]]\n");
 		return 2;
 	}
 	int http = strcmp(argv[3], "http") == 0;
 	const char *dir_out = argv[4];
-	const char *boot_id = argc == 6 ? argv[5] : "/proc/sys/kernel/random/boot_id";
+	const char *boot_id = argc >= 6 ? argv[5] : "/proc/sys/kernel/random/boot_id";
+	const char *offsets = argc == 7 ? argv[6] : "/proc/self/timens_offsets";
 	char boot[64], now_boot[64], up[64], text[160];
 	if (read_line(boot_id, boot, sizeof boot) != 0) {
 		fprintf(stderr, "owbench watch: no boot id\n");
@@ -360,8 +379,9 @@ static int cmd_watch(int argc, char **argv) {
 		if (!done && read_line(boot_id, now_boot, sizeof now_boot) == 0
 		    && strcmp(boot, now_boot) != 0) {
 			if (ok && read_line("/proc/uptime", up, sizeof up) == 0) {
-				up[strcspn(up, " ")] = 0;
-				snprintf(text, sizeof text, "first_request_uptime=%s failed_before=%ld\n", up, failed);
+				double ns_uptime = atof(up), off = boottime_offset(offsets);
+				snprintf(text, sizeof text, "first_request_uptime=%.2f failed_before=%ld namespace_uptime=%.2f\n",
+				         ns_uptime - off, failed, ns_uptime);
 				write_file(dir_out, "first-reply", text);
 				done = 1;
 			} else {

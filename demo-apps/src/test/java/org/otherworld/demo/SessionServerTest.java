@@ -49,4 +49,16 @@ class SessionServerTest {
             server.close();
         }
     }
+
+    @Test
+    void theProcedureReopensOnlyWhenATcpSocketWasNotRestored() {
+        java.util.function.Function<java.util.List<org.otherworld.sdk.UnrestoredResource>, Boolean> needs = list ->
+                SessionsApp.needsNewListener(new org.otherworld.sdk.ResurrectionReport(42, java.time.Instant.EPOCH,
+                        java.time.Duration.ZERO, "panic", false, list));
+        assertFalse(needs.apply(java.util.List.of()), "everything restored: keep the restored server");
+        assertFalse(needs.apply(java.util.List.of(new org.otherworld.sdk.UnrestoredResource(-1, "fpu",
+                "FPU/SSE/AVX registers of thread 318", "stale"))), "no socket lost");
+        assertTrue(needs.apply(java.util.List.of(new org.otherworld.sdk.UnrestoredResource(5, "tcp",
+                "tcp6 [::]:8080 LISTEN", "not restorable"))), "a TCP socket lost: listen again");
+    }
 }

@@ -77,7 +77,7 @@ public record Workload(String name, String dir, String command, String ready, St
 
     /**
      * The crash-procedure demo applications (issue 5): journal (no procedure, resurrected
-     * transparently), sessions (procedure: reopen the listening socket, continue) and kvstore
+     * transparently), sessions (procedure: continue, listening again only if a TCP socket was lost) and kvstore
      * (procedure: save, restart in place). Their clients record what was acknowledged before the
      * crash; their checks prove nothing acknowledged was lost.
      */

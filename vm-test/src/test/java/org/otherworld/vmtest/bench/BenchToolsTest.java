@@ -95,8 +95,11 @@ class BenchToolsTest {
         Path dir = tmp.resolve(tools.firstRequest().name()); // the workload's directory: its check script lives there too
         java.net.ServerSocket ss = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
         Thread server = lineServer(ss);
-        Process p = new ProcessBuilder(bin.toString(), "watch", "127.0.0.1:" + ss.getLocalPort(), "kv", dir.toString(), bootId.toString())
-                .redirectErrorStream(true).start();
+        // as in a resurrected process's time namespace: /proc/uptime runs 1000 s ahead of the kernel's
+        Path offsets = tmp.resolve("timens_offsets");
+        Files.writeString(offsets, "monotonic 1000 0\nboottime 1000 500000000\n");
+        Process p = new ProcessBuilder(bin.toString(), "watch", "127.0.0.1:" + ss.getLocalPort(), "kv", dir.toString(),
+                bootId.toString(), offsets.toString()).redirectErrorStream(true).start();
         try {
             waitFor(dir.resolve("ready"));
             Thread.sleep(300);
@@ -112,7 +115,13 @@ class BenchToolsTest {
             try {
                 waitFor(dir.resolve("first-reply"));
                 String text = Files.readString(dir.resolve("first-reply")).strip();
-                assertTrue(text.matches("first_request_uptime=\\d+\\.\\d+ failed_before=[1-9]\\d*"), text);
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "first_request_uptime=(-?\\d+\\.\\d+) failed_before=[1-9]\\d* namespace_uptime=(\\d+\\.\\d+)").matcher(text);
+                assertTrue(m.matches(), text);
+                // the kernel's uptime: the namespace's minus the boottime offset
+                assertEquals(Double.parseDouble(m.group(2)) - 1000.5, Double.parseDouble(m.group(1)), 0.011, text);
+                double host = Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+                assertEquals(host - 1000.5, Double.parseDouble(m.group(1)), 10.0, "the test's /proc/uptime is the host's");
                 // the workload's check prints it (the watcher's file must not replace the check script)
                 Process check = new ProcessBuilder("./first-request").directory(dir.toFile()).redirectErrorStream(true).start();
                 assertEquals(text, new String(check.getInputStream().readAllBytes()).strip());
