@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,13 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RestoreScriptTest {
     @TempDir
     Path tmp;
-
-    private Path executable(String name, String body) throws Exception {
-        Path p = tmp.resolve(name);
-        Files.writeString(p, "#!/bin/sh\n" + body);
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return p;
-    }
 
     /** Runs the script with a fake criu and pid cursor; returns its output. */
     private String run(Path images, Path criu, Path cursor) throws Exception {
@@ -52,7 +44,7 @@ class RestoreScriptTest {
         assertTrue(text.contains("need=303\n"), text);
 
         Path calls = tmp.resolve("calls");
-        Path criu = executable("criu", "echo \"$*\" >> " + calls + "\n"
+        Path criu = RestorerTest.script(tmp, "criu", "echo \"$*\" >> " + calls + "\n"
                 + "dir=$3\nif [ -e $dir/fail ]; then echo 'Error (criu/cr-restore.c:1234): oops' > $dir/criu-restore.log;"
                 + " exit 1; fi\nexit 0\n");
         Path cursor = tmp.resolve("ns_last_pid");
@@ -74,7 +66,7 @@ class RestoreScriptTest {
 
         // the tool takes the outcomes: criu is not run again, reports go to the restored registered process only
         Path signals = tmp.resolve("signals");
-        Path kill = executable("kill", "echo \"$*\" >> " + signals + "\n");
+        Path kill = RestorerTest.script(tmp, "kill", "echo \"$*\" >> " + signals + "\n");
         Map<String, Object> r = new Restorer(new Restorer.Options(images, tmp.resolve("state"), criu.toString(),
                 kill.toString(), Duration.ofSeconds(5), cursor, images.resolve(RestoreScript.OUTCOMES)), s -> { }).run();
         assertEquals(3, Files.readAllLines(calls).size(), "criu ran once per set, by the script");

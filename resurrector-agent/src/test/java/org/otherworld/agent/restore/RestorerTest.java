@@ -22,8 +22,9 @@ class RestorerTest {
     @TempDir
     Path tmp;
 
-    private Path script(String name, String body) throws Exception {
-        Path p = tmp.resolve(name);
+    /** An executable shell script {@code dir/name} with {@code body}. */
+    static Path script(Path dir, String name, String body) throws Exception {
+        Path p = dir.resolve(name);
         Files.writeString(p, "#!/bin/sh\n" + body);
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         return p;
@@ -87,11 +88,11 @@ class RestorerTest {
         Path bad = set(images, 200, 1, 2, true, 200, true);
         Files.writeString(bad.resolve("fail"), "");
         Path calls = tmp.resolve("calls");
-        Path criu = script("criu", "echo \"$*\" >> " + calls + "\n"
+        Path criu = script(tmp, "criu", "echo \"$*\" >> " + calls + "\n"
                 + "dir=$3\nif [ -e $dir/fail ]; then echo 'Error (criu/cr-restore.c:1234): oops' > $dir/criu-restore.log;"
                 + " exit 1; fi\nexit 0\n");
         Path signals = tmp.resolve("signals");
-        Path kill = script("kill", "echo \"$*\" >> " + signals + "\n");
+        Path kill = script(tmp, "kill", "echo \"$*\" >> " + signals + "\n");
         Path state = tmp.resolve("state");
         Path lastPid = tmp.resolve("ns_last_pid");
         Files.writeString(lastPid, "150\n");
