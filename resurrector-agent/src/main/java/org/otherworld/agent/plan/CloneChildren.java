@@ -49,25 +49,11 @@ public final class CloneChildren {
                 }
                 List<SyscallRule.CloneChild> found = new ArrayList<>();
                 for (ProcessModel q : processes) {
-                    boolean sameProcess = q.pid() == p.pid();
-                    boolean related = sameProcess || q.ppid() == p.pid() || q.ppid() == p.ppid();
-                    if (!related) {
-                        continue;
-                    }
-                    for (ThreadModel c : q.threads()) {
-                        if (c.tid() == t.tid() || c.regs() == null || (!sameProcess && c.tid() != q.pid())) {
-                            continue;
-                        }
-                        boolean copy = registerCopy(t.regs(), c.regs());
-                        boolean vforkChild = !sameProcess && c.vforkDone() != 0 && t.kernelStack() != 0
-                                && c.vforkDone() >= t.kernelStack() && c.vforkDone() < t.regs().address();
-                        if ((c.beingCreated() && copy) || vforkChild) {
-                            found.add(new SyscallRule.CloneChild(c.tid(), !copy));
-                            if (!copy) {
-                                continue;
-                            }
-                            neverRan.put(c.tid(), t.tid());
-                        }
+                    found.addAll(createdIn(p, t, q));
+                }
+                for (SyscallRule.CloneChild c : found) {
+                    if (!c.ran()) {
+                        neverRan.put(c.tid(), t.tid());
                     }
                 }
                 if (!found.isEmpty()) {
@@ -76,6 +62,27 @@ public final class CloneChildren {
             }
         }
         return new CloneChildren(byCaller, neverRan);
+    }
+
+    /** The tasks of process {@code q} created by the in-flight clone call of thread {@code t} of {@code p}. */
+    private static List<SyscallRule.CloneChild> createdIn(ProcessModel p, ThreadModel t, ProcessModel q) {
+        boolean sameProcess = q.pid() == p.pid();
+        if (!sameProcess && q.ppid() != p.pid() && q.ppid() != p.ppid()) {
+            return List.of();
+        }
+        List<SyscallRule.CloneChild> out = new ArrayList<>();
+        for (ThreadModel c : q.threads()) {
+            if (c.tid() == t.tid() || c.regs() == null || (!sameProcess && c.tid() != q.pid())) {
+                continue;
+            }
+            boolean copy = registerCopy(t.regs(), c.regs());
+            boolean vforkChild = !sameProcess && c.vforkDone() != 0 && t.kernelStack() != 0
+                    && c.vforkDone() >= t.kernelStack() && c.vforkDone() < t.regs().address();
+            if ((c.beingCreated() && copy) || vforkChild) {
+                out.add(new SyscallRule.CloneChild(c.tid(), !copy));
+            }
+        }
+        return out;
     }
 
     /** The tasks created by thread {@code tid}'s call in flight (empty if none). */
