@@ -17,11 +17,15 @@ public final class CommandLines {
     /** PID 1 of the crash kernel, from the root filesystem (the package installs it). */
     public static final String CRASH_INIT = "/usr/lib/otherworld/crash-init";
     /**
-     * What the crash kernel adds: our init, kdump's usual settings (one CPU, polled interrupts, devices
-     * reset), reboot at once if it panics too, no fsck of the dead system's root before the agent ran.
+     * What the crash kernel adds: our init, kdump's usual settings (polled interrupts, devices reset) with
+     * {@code cpus} CPUs (configuration key crash-cpus; kdump's usual 1 leaves the agent's JVM no CPU for
+     * its JIT compilers), reboot at once if it panics too, no fsck of the dead system's root before the
+     * agent ran.
      */
-    public static final String CRASH_EXTRA = "init=" + CRASH_INIT
-            + " irqpoll nr_cpus=1 reset_devices panic=-1 fsck.mode=skip udev.children-max=2 ow.crash=1";
+    public static String crashExtra(int cpus) {
+        return "init=" + CRASH_INIT + " irqpoll nr_cpus=" + cpus
+                + " reset_devices panic=-1 fsck.mode=skip udev.children-max=2 ow.crash=1";
+    }
     /** Marks the boot after a hand-over (otherworld-restore.service runs then). */
     public static final String RESURRECTED = "ow.boot=resurrected";
     /** Bound on /sys/firmware/memmap entries (real firmware maps have tens). */
@@ -53,8 +57,11 @@ public final class CommandLines {
         return String.join(" ", keep);
     }
 
-    /** The crash kernel's line: the running one's root and console settings, without what must not repeat. */
-    public static String crashCommandLine(String running) {
+    /**
+     * The crash kernel's line: the running one's root and console settings, without what must not repeat,
+     * plus {@link #crashExtra(int)}.
+     */
+    public static String crashCommandLine(String running, int cpus) {
         List<String> keep = new ArrayList<>();
         for (String w : words(running)) {
             String name = w.contains("=") ? w.substring(0, w.indexOf('=')) : w;
@@ -69,7 +76,7 @@ public final class CommandLines {
                 }
             }
         }
-        keep.add(CRASH_EXTRA);
+        keep.add(crashExtra(cpus));
         return String.join(" ", keep);
     }
 

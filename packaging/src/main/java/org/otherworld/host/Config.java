@@ -34,7 +34,8 @@ public final class Config {
             Map.entry("keep-vmcore-on-failure", "yes"),
             Map.entry("vmcore-dir", "/var/crash/otherworld"),
             Map.entry("dump-level", "31"),
-            Map.entry("restore-timeout", "180")));
+            Map.entry("restore-timeout", "180"),
+            Map.entry("crash-cpus", "2")));
     /** Keys that may be given on several lines; their values add up. */
     static final Set<String> LISTS = Set.of("resurrect", "never-resurrect");
 
@@ -104,6 +105,7 @@ public final class Config {
             }
             case "dump-level" -> number(key, value, 0, 31);
             case "restore-timeout" -> number(key, value, 1, 86400);
+            case "crash-cpus" -> number(key, value, 1, 64);
             default -> throw new IllegalStateException(key);
         }
         values.put(key, value);
@@ -160,6 +162,11 @@ public final class Config {
 
     public Path stateDir() {
         return Path.of(get("state-dir"));
+    }
+
+    /** CPUs the crash kernel brings up (its nr_cpus=). */
+    public int crashCpus() {
+        return Integer.parseInt(get("crash-cpus"));
     }
 
     public boolean keepVmcore() {

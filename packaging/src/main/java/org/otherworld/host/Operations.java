@@ -79,7 +79,7 @@ public final class Operations {
         items.put("initrd", "/boot/initrd.img-" + release);
         items.put("main-cmdline", CommandLines.mainCommandLine(running));
         items.put("memmap", CommandLines.memoryMap(running, host.path("/sys/firmware/memmap")));
-        String crashCmdline = CommandLines.crashCommandLine(running);
+        String crashCmdline = CommandLines.crashCommandLine(running, Config.load(host).crashCpus());
         items.put("crash-cmdline", crashCmdline);
         items.put("armed-at", DateTimeFormatter.ISO_INSTANT.format(Instant.now()));
         Map<String, byte[]> profile = new LinkedHashMap<>();

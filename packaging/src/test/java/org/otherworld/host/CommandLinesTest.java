@@ -1,6 +1,7 @@
 package org.otherworld.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
@@ -21,8 +22,9 @@ class CommandLinesTest {
 
     @Test
     void crashLineKeepsRootAndConsoleAndAddsOurInit() {
-        assertEquals("root=UUID=abcd ro console=ttyS0 " + CommandLines.CRASH_EXTRA,
-                CommandLines.crashCommandLine(RUNNING + " memmap=exactmap init=/bin/bash nr_cpus=4"));
+        assertEquals("root=UUID=abcd ro console=ttyS0 " + CommandLines.crashExtra(2),
+                CommandLines.crashCommandLine(RUNNING + " memmap=exactmap init=/bin/bash nr_cpus=4", 2));
+        assertTrue(CommandLines.crashCommandLine(RUNNING, 3).contains(" nr_cpus=3 "), "the configured CPU count");
     }
 
     static void entry(Path dir, int i, long start, long end, String type) throws IOException {

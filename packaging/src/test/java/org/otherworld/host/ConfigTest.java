@@ -59,6 +59,10 @@ class ConfigTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Config.parse("syscall-in-flight = fail", "t"))
                 .getMessage().contains("only restart"));
         assertThrows(IllegalArgumentException.class, () -> Config.parse("image-dir = relative", "t"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Config.parse("crash-cpus = 0", "t"))
+                .getMessage().contains("crash-cpus must be a number from 1 to 64"));
+        assertEquals(3, Config.parse("crash-cpus = 3", "t").crashCpus());
+        assertEquals(2, Config.defaults().crashCpus());
         assertThrows(IllegalArgumentException.class, () -> Config.parse("never-resurrect = bash", "t"));
         assertThrows(IllegalArgumentException.class, () -> Config.parse("dump-level = 40", "t"));
         assertThrows(IllegalArgumentException.class, () -> Config.parse("just words", "t"));

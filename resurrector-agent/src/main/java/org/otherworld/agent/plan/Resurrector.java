@@ -146,12 +146,14 @@ public final class Resurrector {
             List<Object> trees = new ArrayList<>();
             long imageBytes = 0;
             long pagesTotal = 0;
+            long zeroPagesTotal = 0;
             for (ResurrectionPlan tree : plan.trees()) {
                 Map<String, Object> tr = writeTree(kernel, vdso, ipc, mapper, layout, tree, crashTime, panicMessage, clocks,
                         errors, treeOf);
                 trees.add(tr);
                 imageBytes += (Long) tr.getOrDefault("bytes", 0L);
                 pagesTotal += (Long) tr.getOrDefault("pages", 0L);
+                zeroPagesTotal += (Long) tr.getOrDefault("zero_pages_skipped", 0L);
             }
             try {
                 report.put("restore_script_sets", (long) RestoreScript.write(o.out()));
@@ -188,6 +190,7 @@ public final class Resurrector {
             totals.put("resurrected", (long) resurrected);
             totals.put("trees", (long) treeOf.values().stream().distinct().count());
             totals.put("pages", pagesTotal);
+            totals.put("zero_pages_skipped", zeroPagesTotal);
             totals.put("image_mb", mb(imageBytes));
             totals.put("flush_mb", mb(flushBytes));
             report.put("totals", totals);
@@ -336,13 +339,15 @@ public final class Resurrector {
         LongPredicate anonymous = anonymousTest(kernel);
         for (int attempt = 0; attempt < MAX_RETRIES && !members.isEmpty(); attempt++) {
             List<ProcessImage> images = new ArrayList<>();
+            List<VmcorePageSource> sources = new ArrayList<>();
             int[] current = {0};
             Integer failed = null;
             for (ProcessPlan p : members) {
                 try {
                     List<VmaImage> vmas = mapper.vmas(p.model());
-                    PageSource raw = new VmcorePageSource(kernel.userMemory(p.model().mm().pgd()),
+                    VmcorePageSource raw = new VmcorePageSource(kernel.userMemory(p.model().mm().pgd()),
                             kernel.physicalMemory(), vmas, anonymous, vdso);
+                    sources.add(raw);
                     int pid = p.pid();
                     PageSource tagged = sink -> {
                         current[0] = pid;
@@ -370,6 +375,7 @@ public final class Resurrector {
                     tr.put("processes", members.stream().map(m -> (long) m.pid()).toList());
                     tr.put("files", (long) w.files().size());
                     tr.put("pages", w.pagesWritten());
+                    tr.put("zero_pages_skipped", sources.stream().mapToLong(VmcorePageSource::zeroPagesSkipped).sum());
                     tr.put("bytes", bytes);
                     tr.put("ms", (System.nanoTime() - t0) / 1_000_000);
                     for (ProcessPlan m : members) {

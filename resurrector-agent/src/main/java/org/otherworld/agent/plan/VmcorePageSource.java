@@ -22,6 +22,7 @@ import org.otherworld.agent.vmcore.PhysicalMemory;
  * address order, in runs of virtually and physically contiguous pages read with one bulk read each: every resident page of anonymous private VMAs ([heap], [stack],
  * [vdso], anonymous memory) and, of private file mappings, only the pages that became anonymous
  * (copy-on-write copies; the others come from the file on restore) when an anonymity test is given.
+ * All-zero pages of private anonymous memory are left out: CRIU restores them as zero pages.
  * A page that is not in RAM (swapped out, migrating) stops the stream with an {@link IOException}: the
  * process cannot be rebuilt faithfully.
  *
@@ -74,6 +75,14 @@ public final class VmcorePageSource implements PageSource {
     public void forEachPage(PageSink sink) throws IOException {
         byte[] buf = new byte[PAGE];
         RunReader runs = new RunReader(phys, sink, RUN_BUFFER.get());
+        try {
+            forEachPage(sink, runs, buf);
+        } finally {
+            zeroPagesSkipped += runs.zeroSkipped();
+        }
+    }
+
+    private void forEachPage(PageSink sink, RunReader runs, byte[] buf) throws IOException {
         for (VmaImage v : vmas) {
             if (!v.privateMemory()) {
                 continue;
@@ -83,6 +92,7 @@ public final class VmcorePageSource implements PageSource {
                 continue;
             }
             boolean filePrivate = (v.status() & VmaStatus.FILE_PRIVATE) != 0;
+            runs.skipZeroPages(zeroPagesSkippable(v.status()));
             try {
                 space.pages(v.start(), v.end(), new PageVisitor() {
                     @Override
@@ -121,9 +131,30 @@ public final class VmcorePageSource implements PageSource {
         }
     }
 
+    /** Pages of all-zero bytes left out of the image so far (see {@link #zeroPagesSkippable}). */
+    public long zeroPagesSkipped() {
+        return zeroPagesSkipped;
+    }
+
+    private long zeroPagesSkipped;
+
+    /**
+     * Whether all-zero pages of a VMA with this status may be left out of the image: only of private
+     * anonymous memory, where CRIU restores an absent page as a zero page (a fresh anonymous mapping; in a
+     * VMA a child inherits from its parent's set, restore drops the parent's page with MADV_DONTNEED when
+     * the child's image lacks it). Not of private file mappings (an absent page reads the file), nor of
+     * the special areas (vDSO, vvar, AIO rings) CRIU maps itself.
+     */
+    static boolean zeroPagesSkippable(int status) {
+        return (status & VmaStatus.ANON_PRIVATE) != 0 && (status & VmaStatus.FILE_PRIVATE) == 0
+                && (status & (VmaStatus.AREA_VDSO | VmaStatus.AREA_VVAR | VmaStatus.AREA_AIORING)) == 0;
+    }
+
     /**
      * Gathers pages into runs that are contiguous both virtually and physically (up to the buffer's
-     * size), reads each run from the dump with one bulk read and hands it to the sink in one call.
+     * size), reads each run from the dump with one bulk read and hands it to the sink in one call; with
+     * {@link #skipZeroPages} on, the all-zero pages of a run are left out (the sink gets the runs of
+     * non-zero pages between them).
      */
     static final class RunReader {
         private final PhysicalMemory phys;
@@ -133,6 +164,21 @@ public final class VmcorePageSource implements PageSource {
         private long va = -1, pa;
         private int pages;
         private long reads;
+        private boolean skipZero;
+        private long zeroSkipped;
+
+        /** Leaves all-zero pages out of the runs added from now on (the pending run is handed over first). */
+        void skipZeroPages(boolean on) throws IOException {
+            if (on != skipZero) {
+                flush();
+                skipZero = on;
+            }
+        }
+
+        /** All-zero pages left out so far. */
+        long zeroSkipped() {
+            return zeroSkipped;
+        }
 
         RunReader(PhysicalMemory phys, PageSink sink, ByteBuffer buf) {
             this.phys = phys;
@@ -178,7 +224,36 @@ public final class VmcorePageSource implements PageSource {
             reads++;
             int n = pages;
             pages = 0;
-            sink.pages(va, buf, n);
+            if (!skipZero) {
+                sink.pages(va, buf, n);
+                return;
+            }
+            int i = 0;
+            while (i < n) {
+                int from = i;
+                while (from < n && zeroPage(buf, from * PAGE)) {
+                    from++;
+                }
+                zeroSkipped += from - i;
+                int to = from;
+                while (to < n && !zeroPage(buf, to * PAGE)) {
+                    to++;
+                }
+                if (to > from) {
+                    buf.position(from * PAGE);
+                    sink.pages(va + (long) from * PAGE, buf, to - from);
+                }
+                i = to;
+            }
+        }
+
+        static boolean zeroPage(ByteBuffer b, int offset) {
+            for (int i = 0; i < PAGE; i += Long.BYTES) {
+                if (b.getLong(offset + i) != 0) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** Bulk reads done so far. */

@@ -12,9 +12,10 @@ import java.util.Map;
 
 /**
  * The restore step without a JVM on the critical path: a POSIX shell script, written by the agent next
- * to the image sets it made, that runs {@code criu restore} for every set in {@link RestoreOrder} with
- * the same arguments as {@link Restorer#criuCommand}, after moving the pid allocator past every pid the
- * sets need. Each set's exit code and time go to {@link #OUTCOMES}; {@code otherworld restore --outcomes}
+ * to the image sets it made, that runs {@code criu restore} for every set with the same arguments as
+ * {@link Restorer#criuCommand}, after moving the pid allocator past every pid the sets need. Sets are
+ * restored in waves ({@link #waves}): a set whose root's parent is in another set waits for that set;
+ * independent sets run at once, the largest first, one criu per CPU ({@code OW_RESTORE_JOBS} overrides). Each set's exit code and time go to {@link #OUTCOMES}; {@code otherworld restore --outcomes}
  * then reads them instead of running criu again, delivers the crash-procedure reports and writes
  * restore.json.
  *
@@ -25,7 +26,7 @@ import java.util.Map;
  * <p>The script finds its sets relative to its own directory, so the images may be mounted anywhere.
  * {@code OTHERWORLD_CRIU} names criu (default {@code criu} on PATH), {@code OW_PID_CURSOR} the pid
  * cursor (default {@code /proc/sys/kernel/ns_last_pid}), {@code OW_SET_TIMEOUT} the seconds per set
- * (default 180, applied when {@code timeout} exists).
+ * (default 180, applied when {@code timeout} exists), {@code OW_RESTORE_JOBS} how many criu run at once.
  */
 public final class RestoreScript {
     /** The script, in the resurrection directory. */
@@ -77,15 +78,80 @@ public final class RestoreScript {
                 .append("\techo \"$root $rc $ms\" >> \"$out\"\n")
                 // not "set N: ...": the harness reads those lines as the restore tool's verdict per set
                 .append("\techo \"criu restore of set $root: exit $rc in $ms ms\"\n")
-                .append("}\n");
-        for (ImageSetEntry s : ordered) {
-            b.append("restore_set ").append(s.root());
-            for (String a : Restorer.setArgs(s)) {
+                .append("}\n")
+                .append("# sets of one wave are independent (a set whose root's parent is in another set is in a later\n")
+                .append("# wave): up to $jobs criu run at once, one per CPU unless OW_RESTORE_JOBS says otherwise; a\n")
+                .append("# set starts as soon as one of them ends (a token per job in a FIFO), else one after the other\n")
+                .append("jobs=${OW_RESTORE_JOBS:-$(grep -c '^processor' /proc/cpuinfo 2>/dev/null)}\n")
+                .append("case \"$jobs\" in ''|*[!0-9]*|0) jobs=1 ;; esac\n")
+                .append("fifo=\"$here/.restore-jobs\"\n")
+                .append("if [ \"$jobs\" -gt 1 ] && rm -f \"$fifo\" && mkfifo \"$fifo\" 2>/dev/null && exec 3<>\"$fifo\"; then\n")
+                .append("\trm -f \"$fifo\"\n")
+                .append("\ti=0\n")
+                .append("\twhile [ $i -lt \"$jobs\" ]; do echo >&3; i=$((i + 1)); done\n")
+                .append("\tstart_set() { read -r _ <&3; { restore_set \"$@\"; echo >&3; } & }\n")
+                .append("else\n")
+                .append("\tstart_set() { restore_set \"$@\"; }\n")
+                .append("fi\n")
+                .append("wave() { wait; }\n");
+        List<Integer> waves = waves(ordered);
+        List<Integer> byWave = new ArrayList<>();
+        for (int i = 0; i < ordered.size(); i++) {
+            byWave.add(i);
+        }
+        // within a wave the largest sets first (their criu runs longest: fewer idle CPUs at the wave's end),
+        // then restore order
+        List<Long> bytes = ordered.stream().map(e -> pageBytes(e.dir())).toList();
+        byWave.sort(java.util.Comparator.<Integer, Integer>comparing(waves::get)
+                .thenComparing(i -> -bytes.get(i)));
+        for (int k = 0; k < byWave.size(); k++) {
+            int i = byWave.get(k);
+            if (k > 0 && !waves.get(i).equals(waves.get(byWave.get(k - 1)))) {
+                b.append("wave\n");
+            }
+            b.append("start_set ").append(ordered.get(i).root());
+            for (String a : Restorer.setArgs(ordered.get(i))) {
                 b.append(' ').append(a);
             }
             b.append('\n');
         }
-        return b.toString();
+        return b.append("wave\n").toString();
+    }
+
+    /** The bytes of a set's page images (pages-*.img): what its restore copies; 0 when unreadable. */
+    static long pageBytes(Path setDir) {
+        if (setDir == null) {
+            return 0;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(setDir)) {
+            return files.filter(f -> f.getFileName().toString().matches("pages-\\d+\\.img")).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * The wave of each set of {@code ordered} (restore order: parents' sets first): 0 for a set whose
+     * root's parent is in no other set, else one more than the wave of the set holding that parent.
+     */
+    static List<Integer> waves(List<ImageSetEntry> ordered) {
+        List<Integer> w = new ArrayList<>();
+        for (int i = 0; i < ordered.size(); i++) {
+            int wave = 0;
+            for (int j = 0; j < i; j++) {
+                if (ordered.get(j).contains(ordered.get(i).parent())) {
+                    wave = Math.max(wave, w.get(j) + 1);
+                }
+            }
+            w.add(wave);
+        }
+        return w;
     }
 
     /**

@@ -133,4 +133,44 @@ class RunReaderTest {
         IOException e = assertThrows(IOException.class, r::flush);
         assertEquals(true, e.getMessage().contains("0x400000-0x402000"), e.getMessage());
     }
+
+    @Test
+    void allZeroPagesOfAnonymousMemoryAreLeftOutAndSplitTheRun() throws IOException {
+        Phys phys = new Phys();
+        for (int zero : new int[] {0, 2, 3, 5}) {
+            java.util.Arrays.fill(phys.mem, zero * PAGE, (zero + 1) * PAGE, (byte) 0);
+        }
+        java.util.Arrays.fill(phys.mem, 4 * PAGE, 5 * PAGE, (byte) 0);
+        phys.mem[4 * PAGE + PAGE - 2] = 1; // one non-zero byte near its end: page 4 is taken
+        Sink sink = new Sink();
+        VmcorePageSource.RunReader r = new VmcorePageSource.RunReader(phys, sink, ByteBuffer.allocateDirect(16 * PAGE));
+        r.skipZeroPages(true);
+        r.add(0x400000, Phys.BASE, 7); // pages 0-6: zero, data, zero, zero, data, zero, data
+        r.flush();
+        assertEquals(3, sink.calls.size());
+        assertArrayEquals(new long[] {0x401000, 1}, sink.calls.get(0));
+        assertArrayEquals(new long[] {0x404000, 1}, sink.calls.get(1));
+        assertArrayEquals(new long[] {0x406000, 1}, sink.calls.get(2));
+        assertArrayEquals(phys.page(Phys.BASE + 4 * PAGE), sink.pages.get(1));
+        assertEquals(4, r.zeroSkipped());
+        assertEquals(1, r.reads(), "one bulk read for the whole run");
+
+        // switched off (e.g. the next VMA is a private file mapping): zero pages are taken
+        r.skipZeroPages(false);
+        r.add(0x500000, Phys.BASE + 2 * PAGE, 2);
+        r.flush();
+        assertEquals(4, sink.calls.size());
+        assertArrayEquals(new long[] {0x500000, 2}, sink.calls.get(3));
+        assertEquals(4, r.zeroSkipped());
+    }
+
+    @Test
+    void zeroPagesAreLeftOutOnlyOfPrivateAnonymousMemory() {
+        int anon = org.otherworld.agent.images.VmaStatus.ANON_PRIVATE;
+        assertEquals(true, VmcorePageSource.zeroPagesSkippable(anon));
+        assertEquals(false, VmcorePageSource.zeroPagesSkippable(org.otherworld.agent.images.VmaStatus.FILE_PRIVATE));
+        assertEquals(false, VmcorePageSource.zeroPagesSkippable(anon | org.otherworld.agent.images.VmaStatus.AREA_VDSO));
+        assertEquals(false, VmcorePageSource.zeroPagesSkippable(anon | org.otherworld.agent.images.VmaStatus.AREA_VVAR));
+        assertEquals(false, VmcorePageSource.zeroPagesSkippable(anon | org.otherworld.agent.images.VmaStatus.AREA_AIORING));
+    }
 }

@@ -19,10 +19,11 @@ class RestoreScriptTest {
     Path tmp;
 
     /** Runs the script with a fake criu and pid cursor; returns its output. */
-    private String run(Path images, Path criu, Path cursor) throws Exception {
+    private String run(Path images, Path criu, Path cursor, int jobs) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("sh", images.resolve(RestoreScript.FILE).toString()).redirectErrorStream(true);
         pb.environment().put("OTHERWORLD_CRIU", criu.toString());
         pb.environment().put("OW_PID_CURSOR", cursor.toString());
+        pb.environment().put("OW_RESTORE_JOBS", Integer.toString(jobs));
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -40,7 +41,7 @@ class RestoreScriptTest {
         Files.writeString(c.resolve("fail"), "");
         assertEquals(3, RestoreScript.write(images));
         String text = Files.readString(images.resolve(RestoreScript.FILE));
-        assertTrue(text.contains("restore_set 100 --tcp-established\nrestore_set 200\nrestore_set 300 --shell-job\n"), text);
+        assertTrue(text.contains("start_set 100 --tcp-established\nstart_set 200\nwave\nstart_set 300 --shell-job\nwave\n"), text);
         assertTrue(text.contains("need=303\n"), text);
 
         Path calls = tmp.resolve("calls");
@@ -49,7 +50,7 @@ class RestoreScriptTest {
                 + " exit 1; fi\nexit 0\n");
         Path cursor = tmp.resolve("ns_last_pid");
         Files.writeString(cursor, "150\n");
-        String out = run(images, criu, cursor);
+        String out = run(images, criu, cursor, 1);
         assertTrue(out.contains("restore: fresh pids start above 303 (were at 150)"), out);
         assertEquals("303", Files.readString(cursor).strip());
         // the same arguments as the restore tool's own criu command (the directory through the script's path)
@@ -74,6 +75,42 @@ class RestoreScriptTest {
         assertEquals(1L, r.get("sets_failed"));
         assertEquals(List.of("-PWR 100"), Files.readAllLines(signals)); // 200 registered too, but its restore failed
         assertTrue(Files.readString(images.resolve("restore.json")).contains("oops"));
+    }
+
+    @Test
+    void independentSetsRestoreTogetherAndAChildSetAfterItsParentsSet() throws Exception {
+        Path images = tmp.resolve("img");
+        RestorerTest.set(images, 100, 1, 1, false, 100, false);
+        RestorerTest.set(images, 200, 1, 2, false, 200, false);
+        RestorerTest.set(images, 300, 200, 3, false, 300, false); // its parent 200 is in set 200
+        Path big = RestorerTest.set(images, 400, 1, 4, false, 400, false);
+        Files.write(big.resolve("pages-1.img"), new byte[8192]); // the largest of wave 0: started first
+        RestoreScript.write(images);
+        assertTrue(Files.readString(images.resolve(RestoreScript.FILE)).contains("start_set 400\nstart_set 100\nstart_set 200\nwave\n"));
+        assertEquals(List.of(0, 0, 1, 0), RestoreScript.waves(RestoreOrder.order(Restorer.find(images, new ArrayList<>()))));
+        Path calls = tmp.resolve("calls");
+        Path criu = RestorerTest.script(tmp, "criu", "root=$(basename $3)\necho begin $root >> " + calls
+                + "\nsleep 0.5\necho end $root >> " + calls + "\n");
+        Path cursor = tmp.resolve("ns_last_pid");
+        Files.writeString(cursor, "1\n");
+        run(images, criu, cursor, 2);
+        List<String> order = Files.readAllLines(calls);
+        assertEquals(8, order.size(), order.toString());
+        // two at once: 400 and 100 together, 200 (the rest of wave 0) when one of them ended, 300 (wave 1)
+        // after all of wave 0
+        assertTrue(order.indexOf("begin 100") < order.indexOf("end 400"), order.toString());
+        assertTrue(order.indexOf("begin 200") > Math.min(order.indexOf("end 100"), order.indexOf("end 400")), order.toString());
+        for (int root : new int[] {100, 200, 400}) {
+            assertTrue(order.indexOf("begin 300") > order.indexOf("end " + root), order.toString());
+        }
+        int running = 0;
+        int most = 0;
+        for (String l : order) {
+            running += l.startsWith("begin") ? 1 : -1;
+            most = Math.max(most, running);
+        }
+        assertEquals(2, most, order.toString());
+        assertEquals(4, Files.readAllLines(images.resolve(RestoreScript.OUTCOMES)).size());
     }
 
     @Test

@@ -212,6 +212,7 @@ public final class Bench {
         a.put("resurrected", totals.get("resurrected"));
         a.put("pages", totals.get("pages"));
         a.put("image_mb", totals.get("image_mb"));
+        a.put("zero_pages_skipped", totals.get("zero_pages_skipped"));
         a.put("flush_mb", totals.get("flush_mb"));
         a.put("mb_per_s", agent.get("mb_per_s"));
         a.put("peak_rss_kib", agent.get("peak_rss_kib"));
@@ -222,6 +223,7 @@ public final class Bench {
         ck.put("mem_available_kib_at_start", crash == null ? null : longOrNull(crash.attr("kernel-up", "mem_available_kib")));
         ck.put("mem_available_kib_after_agent", crash == null ? null : longOrNull(crash.attr("agent-exit", "mem_available_kib")));
         ck.put("agent_exit_code", crash == null ? null : longOrNull(crash.attr("agent-exit", "code")));
+        ck.put("cpus", crash == null ? null : longOrNull(crash.attr("kernel-up", "cpus")));
         r.put("crash_kernel", ck);
         List<Object> checks = new ArrayList<>();
         if (report.get("processes") instanceof List<?> ps) {

@@ -63,23 +63,35 @@ public final class BenchReport {
         Map<String, Double> unarmed = new LinkedHashMap<>();
         for (Map<String, Object> m : rows) {
             String key = m.get("server") + "#" + m.get("round");
-            ("armed".equals(m.get("mode")) ? armed : unarmed).put(key, dbl(m.get("rps")));
+            Double rps = dbl(m.get("rps"));
+            if (m.containsKey("failed") || rps == null || rps <= 0) {
+                continue; // no measurement (the server was gone): the round gives no ratio for this server
+            }
+            ("armed".equals(m.get("mode")) ? armed : unarmed).put(key, rps);
         }
         for (Map.Entry<String, Double> e : armed.entrySet()) {
             Double u = unarmed.get(e.getKey());
             String server = e.getKey().substring(0, e.getKey().indexOf('#'));
-            if (u != null && e.getValue() != null && u > 0) {
+            if (u != null) {
                 r.computeIfAbsent(server, k -> new ArrayList<>()).add(e.getValue() / u);
             }
         }
         return r;
     }
 
-    /** Extraction throughput (MB/s) of the agent in a trial: image MB over the extraction phase. */
+    /**
+     * The agent's extraction throughput (MB/s) in a trial: the memory it extracted (its image MB plus the
+     * all-zero pages it read and left out of the images, which criu dump writes) over the extraction phase.
+     */
     static Double agentMbPerS(Map<String, Object> trial) {
-        Double mb = dbl(Breakdown.map(trial.get("agent")).get("image_mb"));
+        Map<String, Object> agent = Breakdown.map(trial.get("agent"));
+        Double mb = dbl(agent.get("image_mb"));
+        Double zeroPages = dbl(agent.get("zero_pages_skipped"));
         Double ms = dbl(Breakdown.map(trial.get("phases_ms")).get("extraction"));
-        return mb == null || ms == null || ms <= 0 ? null : mb * 1000 / ms;
+        if (mb == null || ms == null || ms <= 0) {
+            return null;
+        }
+        return (mb + (zeroPages == null ? 0 : zeroPages * 4096 / 1e6)) * 1000 / ms;
     }
 
     /** criu dump throughput (MB/s) of a cycle: image KiB over the summed dump time, when every dump worked. */
@@ -175,23 +187,34 @@ public final class BenchReport {
             Charts.bars(bars, "Downtime breakdown, default trial (median, s)", "s", dir.resolve("perf-breakdown.png"));
             md.append("\n![downtime breakdown](perf-breakdown.png)\n");
             md.append("\nAgent (crash kernel): image MB ").append(Stats.of(trials.stream().map(t -> (Number) dbl(Breakdown.map(t.get("agent")).get("image_mb"))).toList())
-                    .format(v -> String.format("%.1f", v))).append(", peak RSS ")
+                    .format(v -> String.format("%.1f", v))).append(", all-zero pages left out of the images ")
+                    .append(Stats.of(trials.stream().map(t -> (Number) dbl(Breakdown.map(t.get("agent")).get("zero_pages_skipped"))).toList())
+                            .format(v -> String.format("%.0f", v))).append(", peak RSS ")
                     .append(Stats.of(trials.stream().map(t -> (Number) dbl(Breakdown.map(t.get("agent")).get("peak_rss_kib"))).toList())
                             .format(v -> String.format("%.0f MiB", v / 1024))).append(", crash kernel MemAvailable at start ")
                     .append(Stats.of(trials.stream().map(t -> (Number) dbl(Breakdown.map(t.get("crash_kernel")).get("mem_available_kib_at_start"))).toList())
-                            .format(v -> String.format("%.0f MiB", v / 1024))).append(".\n");
+                            .format(v -> String.format("%.0f MiB", v / 1024))).append(", crash kernel CPUs ")
+                    .append(Stats.of(trials.stream().map(t -> (Number) dbl(Breakdown.map(t.get("crash_kernel")).get("cpus"))).toList())
+                            .format(v -> String.format("%.0f", v))).append(".\n");
         }
         md.append("\n## 2. Baselines (same guest image, same workloads)\n\n");
         md.append("(a) Cold reboot: `echo b > /proc/sysrq-trigger` (no sync), boot, restart every workload, first good sessions reply.\n")
-                .append("The guest's boot also arms kdump; that arming is subtracted in the \"without arming\" column.\n\n");
-        md.append("| rep | reset -> booted | workloads restarted | -> first reply | total | total without arming |\n|---|---|---|---|---|---|\n");
-        for (Map<String, Object> c : cold) {
-            md.append("| ").append(c.get("rep")).append(" | ").append(s(dbl(c.get("reset_to_booted_ms")))).append(" | ")
+                .append("The machine resets inside the same QEMU process, as the resurrection's kexec hand-over stays in it (the baseline\n")
+                .append("of the target). For comparison, the last rows power the machine off (`echo o`) and boot it as a new QEMU\n")
+                .append("process, whose TCG translation cache is empty. The guest's boot also arms kdump; that arming is subtracted\n")
+                .append("in the \"without arming\" column.\n\n");
+        md.append("| rep | machine | reset -> booted | workloads restarted | -> first reply | total | total without arming |\n|---|---|---|---|---|---|---|\n");
+        List<Map<String, Object>> fresh = list(results.get("cold_boot_new_process"));
+        List<Map<String, Object>> coldRows = new ArrayList<>(cold);
+        coldRows.addAll(fresh);
+        for (Map<String, Object> c : coldRows) {
+            md.append("| ").append(c.get("rep")).append(" | ").append(c.getOrDefault("machine", "n/a")).append(" | ")
+                    .append(s(dbl(c.get("reset_to_booted_ms")))).append(" | ")
                     .append(s(dbl(c.get("booted_to_workloads_started_ms")))).append(" | ").append(s(dbl(c.get("started_to_first_request_ms"))))
                     .append(" | ").append(s(dbl(c.get("total_ms")))).append(" | ").append(s(dbl(c.get("total_without_arm_ms")))).append(" |\n");
         }
         if (cold.isEmpty()) {
-            md.append("| not run | | | | | |\n");
+            md.append("| not run | | | | | | |\n");
         }
         md.append("\n(b) `criu dump` (the processes stop) then `criu restore -d` of every workload on the live kernel, host-timed per command.\n\n");
         md.append("| rep | dump total | restore total | images | dump MB/s | first reply after restore | all ok |\n|---|---|---|---|---|---|---|\n");
@@ -219,6 +242,10 @@ public final class BenchReport {
             cmp.put("resurrection: crash -> first reply", ours.median() == null ? null : ours.median() / 1000);
             cmp.put("cold reboot + restart -> first reply", coldTotal.median() == null ? null : coldTotal.median() / 1000);
             cmp.put("  same, without kdump arming", coldNoArm.median() == null ? null : coldNoArm.median() / 1000);
+            Stats freshTotal = Stats.of(fresh.stream().map(c -> (Number) dbl(c.get("total_ms"))).toList());
+            if (freshTotal.n() > 0) {
+                cmp.put("  cold boot, new QEMU process", freshTotal.median() / 1000);
+            }
             Stats cd = Stats.of(criu.stream().map(c -> (Number) dbl(c.get("dump_ms_total"))).toList());
             Stats cr = Stats.of(criu.stream().map(c -> (Number) dbl(c.get("restore_ms_total"))).toList());
             cmp.put("criu dump of all workloads", cd.median() == null ? null : cd.median() / 1000);
@@ -283,6 +310,14 @@ public final class BenchReport {
         }
         if (over.isEmpty()) {
             md.append("| not run | | | | | | |\n");
+        }
+        for (Map<String, Object> m : over) {
+            if (m.containsKey("failed")) {
+                md.append("\n- round ").append(m.get("round")).append(" ").append(m.get("mode")).append(" ").append(m.get("server"))
+                        .append(": no measurement (").append(m.get("failed")).append("; the round gives no ratio for it). The server's last output:\n\n")
+                        .append(String.valueOf(m.get("server_log_tail")).lines().map(l -> "      " + l + "\n")
+                                .reduce("", String::concat));
+            }
         }
         for (Map.Entry<String, List<Double>> e : ratios.entrySet()) {
             md.append("\n- ").append(e.getKey()).append(": armed/unarmed throughput ratio ")

@@ -65,6 +65,17 @@ public final class Markers {
     }
 
     /** The n-th (0-based) kernel of the given kind, or null. */
+    /** The last boot of {@code kind}, or null. */
+    public static Boot last(List<Boot> boots, String kind) {
+        Boot last = null;
+        for (Boot b : boots) {
+            if (b.kind().equals(kind)) {
+                last = b;
+            }
+        }
+        return last;
+    }
+
     public static Boot nth(List<Boot> boots, String kind, int n) {
         int i = 0;
         for (Boot b : boots) {

@@ -123,6 +123,29 @@ public final class Guest implements AutoCloseable {
             vm = QemuVm.start(spec(), accel, runDir.resolve("console.log"), log);
             vm.console().waitFor("OW-MAIN kernel-up", BOOT_TIMEOUT);
         }
+        awaitBooted();
+    }
+
+    /**
+     * QEMU argument for {@link Options#qemuArgs()}: a guest reset (sysrq-b) restarts the machine inside the
+     * same QEMU process, as a hardware reset restarts a real machine, instead of ending QEMU (the default
+     * -no-reboot, which this overrides). Under TCG the difference is measurable: QEMU's translated code
+     * survives a reset or a kexec, and the next kernel's first writes to the pages it was translated from
+     * are slow until those translations are dropped (docs/results/performance.md).
+     */
+    public static final List<String> RESET_IN_PLACE = List.of("-action", "reboot=reset");
+
+    /**
+     * After a reset the guest was sent (with {@link #RESET_IN_PLACE}): waits on the same console until
+     * the main kernel's init runs again, kdump is armed and the console shell is ready.
+     */
+    public void awaitReset() {
+        timeline.mark("reset");
+        vm.console().waitFor("OW-MAIN kernel-up", BOOT_TIMEOUT);
+        awaitBooted();
+    }
+
+    private void awaitBooted() {
         timeline.mark("main-init");
         Matcher armed = vm.console().waitFor("kdump armed", Pattern.compile("OW-MAIN (armed loaded=(\\d)|arm-failed)"), BOOT_TIMEOUT);
         if (!"1".equals(armed.group(2))) {

@@ -64,7 +64,13 @@ class BenchReportTest {
                 Map.of("round", 2L, "mode", "unarmed", "server", "kvstore", "rps", 1000.0),
                 Map.of("round", 2L, "mode", "armed", "server", "kvstore", "rps", 1010.0),
                 Map.of("round", 1L, "mode", "armed", "server", "sessions", "rps", 400.0),
-                Map.of("round", 1L, "mode", "unarmed", "server", "sessions", "rps", 500.0)));
+                Map.of("round", 1L, "mode", "unarmed", "server", "sessions", "rps", 500.0),
+                // round 2's sessions server was gone: no ratio from that round, the failure is shown
+                Map.of("round", 2L, "mode", "armed", "server", "sessions", "rps", 410.0),
+                Map.of("round", 2L, "mode", "unarmed", "server", "sessions", "rps", 0.0, "failed", "owbench load exit 1",
+                        "server_log_tail", "# A fatal error has been detected by the Java Runtime Environment")));
+        r.put("cold_boot_new_process", List.of(Map.of("rep", 1L, "machine", "powered off, new QEMU process",
+                "total_ms", 50_000L, "total_without_arm_ms", 49_000L)));
         r.put("guest_agent_jvm_start", List.of(Map.of("rep", 1L, "xshare", "off", "exit", 0L, "ms", 10_000L),
                 Map.of("rep", 1L, "xshare", "auto", "exit", 0L, "ms", 6_000L),
                 Map.of("rep", 2L, "xshare", "off", "exit", 0L, "ms", 12_000L),
@@ -83,6 +89,10 @@ class BenchReportTest {
     @Test
     void throughputsComeFromImageSizeOverTime() {
         assertEquals(10.0, BenchReport.agentMbPerS(trial("pass", 10_000, 1, 100)), 1e-9);
+        // all-zero pages the agent read and left out count as extracted memory (criu dump writes them)
+        Map<String, Object> zeros = trial("pass", 10_000, 1, 100);
+        zeros.put("agent", Map.of("image_mb", 100.0, "zero_pages_skipped", 5000L));
+        assertEquals(12.048, BenchReport.agentMbPerS(zeros), 1e-9);
         List<Map<String, Object>> criu = BenchReport.list(results().get("criu"));
         assertEquals(5.0, BenchReport.criuMbPerS(criu.get(0)), 1e-9);
         assertNull(BenchReport.criuMbPerS(criu.get(1)), "a failed dump has no throughput");
@@ -101,6 +111,9 @@ class BenchReportTest {
         assertTrue(text.contains("ratio 2.00 | yes"), text);
         assertTrue(text.contains("kvstore | 1.000 (0.990-1.010, n=2) | yes (median)"), text);
         assertTrue(text.contains("sessions | 0.800 (n=1) | no (median)"), text);
+        assertTrue(text.contains("- round 2 unarmed sessions: no measurement (owbench load exit 1; the round gives no ratio "
+                + "for it). The server's last output:\n\n      # A fatal error"), text);
+        assertTrue(text.contains("| 1 | powered off, new QEMU process | n/a | n/a | n/a | 50.0 s | 49.0 s |"), text);
         assertTrue(text.contains("verdict pass, agent peak RSS 100.0 MiB"), text);
         assertTrue(text.contains("3 of 4 passed"), text);
         assertTrue(text.contains("rep 2 kv: dump exit 1, restore exit 1"), text);

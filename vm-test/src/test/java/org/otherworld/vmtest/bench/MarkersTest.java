@@ -35,6 +35,8 @@ class MarkersTest {
         List<Markers.Boot> boots = Markers.parse(CONSOLE);
         assertEquals(3, boots.size());
         assertEquals(List.of("MAIN", "CRASH", "MAIN"), boots.stream().map(Markers.Boot::kind).toList());
+        assertEquals("resurrected", Markers.last(boots, "MAIN").attr("booted", "boot"));
+        assertNull(Markers.last(boots, "NONE"));
         Markers.Boot crash = Markers.nth(boots, "CRASH", 0);
         assertEquals(3.2, crash.uptime("kernel-up"));
         assertEquals("1073741824", crash.attr("kernel-up", "vmcore_bytes"));
