@@ -198,7 +198,7 @@ public final class Btf {
                     checkRef(id, u32i(off + 8), "return type");
                     for (int i = 0; i < vlen; i++) {
                         checkName(id, u32i(data + i * PARAM_LEN));
-                        checkRef(id, u32i(data + i * PARAM_LEN + 4), "parameter " + i + " type");
+                        checkRef(id, u32i(data + i * PARAM_LEN + 4), "parameter", i);
                     }
                     break;
                 case ARRAY:
@@ -208,7 +208,7 @@ public final class Btf {
                 case STRUCT: case UNION:
                     for (int i = 0; i < vlen; i++) {
                         checkName(id, u32i(data + i * MEMBER_LEN));
-                        checkRef(id, u32i(data + i * MEMBER_LEN + 4), "member " + i + " type");
+                        checkRef(id, u32i(data + i * MEMBER_LEN + 4), "member", i);
                     }
                     break;
                 case ENUM:
@@ -223,7 +223,7 @@ public final class Btf {
                     break;
                 case DATASEC:
                     for (int i = 0; i < vlen; i++) {
-                        checkRef(id, u32i(data + i * SECINFO_LEN), "datasec entry " + i + " type");
+                        checkRef(id, u32i(data + i * SECINFO_LEN), "datasec entry", i);
                     }
                     break;
                 default:
@@ -240,9 +240,17 @@ public final class Btf {
     }
 
     private void checkRef(int id, int ref, String what) {
+        checkRef(id, ref, what, -1);
+    }
+
+    /**
+     * As {@link #checkRef(int, int, String)} for entry {@code index} of a list ("member 3 type"); the
+     * message is built only for a bad reference (this runs for every member of every type).
+     */
+    private void checkRef(int id, int ref, String what, int index) {
         if (ref < 0 || ref > count) {
-            throw new BtfFormatException("BTF type id " + id + " (" + kind(id) + ") " + what + " refers to missing type id "
-                    + Integer.toUnsignedString(ref) + " (types are 1.." + count + ")");
+            throw new BtfFormatException("BTF type id " + id + " (" + kind(id) + ") " + (index < 0 ? what : what + " " + index
+                    + " type") + " refers to missing type id " + Integer.toUnsignedString(ref) + " (types are 1.." + count + ")");
         }
     }
 

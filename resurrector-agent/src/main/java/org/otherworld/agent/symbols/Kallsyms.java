@@ -1,5 +1,6 @@
 package org.otherworld.agent.symbols;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -86,7 +87,7 @@ public final class Kallsyms {
             throw new KallsymsException("kallsyms_num_syms: implausible symbol count " + count);
         }
         int n = (int) count;
-        String[] tokens = readTokens();
+        byte[][] tokens = readTokens();
         long[] addresses = readAddresses(n, mode);
         List<Symbol> symbols = readNames(n, tokens, addresses);
         SymbolTable table = new SymbolTable("kallsyms of " + info.find("OSRELEASE").orElse("the dead kernel"), symbols);
@@ -94,7 +95,8 @@ public final class Kallsyms {
         return table;
     }
 
-    private String[] readTokens() {
+    /** The 256 tokens, each as its bytes (kallsyms names are ASCII). */
+    private byte[][] readTokens() {
         long indexAddr = tableAddress("kallsyms_token_index");
         long tableAddr = tableAddress("kallsyms_token_table");
         byte[] idx = readBytes(indexAddr, TOKENS * 2, "kallsyms_token_index");
@@ -103,20 +105,20 @@ public final class Kallsyms {
             maxOffset = Math.max(maxOffset, LittleEndian.u16(idx, 2 * i));
         }
         PagedReader table = new PagedReader(vm, tableAddr, "kallsyms_token_table", (long) maxOffset + MAX_TOKEN + 1);
-        String[] tokens = new String[TOKENS];
-        StringBuilder sb = new StringBuilder();
+        byte[][] tokens = new byte[TOKENS][];
+        byte[] t = new byte[MAX_TOKEN];
         for (int i = 0; i < TOKENS; i++) {
             int off = LittleEndian.u16(idx, 2 * i);
-            sb.setLength(0);
+            int len = 0;
             int c;
-            while ((c = table.u8(off + sb.length())) != 0) {
-                if (sb.length() >= MAX_TOKEN) {
+            while ((c = table.u8(off + len)) != 0) {
+                if (len >= MAX_TOKEN) {
                     throw new KallsymsException("kallsyms_token_table: token " + i + " at offset " + off
                             + " is not terminated within " + MAX_TOKEN + " bytes");
                 }
-                sb.append((char) c);
+                t[len++] = (byte) c;
             }
-            tokens[i] = sb.toString();
+            tokens[i] = java.util.Arrays.copyOf(t, len);
         }
         return tokens;
     }
@@ -148,10 +150,15 @@ public final class Kallsyms {
         return out;
     }
 
-    private List<Symbol> readNames(int n, String[] tokens, long[] addresses) {
+    /**
+     * Expands every name: its tokens' bytes are copied into one reused buffer and become one String
+     * (ISO-8859-1: a plain copy), so the 80,000-odd names of a 6.1 kernel cost one String and one
+     * {@link Symbol} each (this runs first in the crash kernel, on a cold JVM).
+     */
+    private List<Symbol> readNames(int n, byte[][] tokens, long[] addresses) {
         PagedReader names = new PagedReader(vm, tableAddress("kallsyms_names"), "kallsyms_names", MAX_NAMES_BYTES);
         List<Symbol> out = new ArrayList<>(n);
-        StringBuilder sb = new StringBuilder();
+        byte[] name = new byte[MAX_NAME + MAX_TOKEN];
         long pos = 0;
         for (int i = 0; i < n; i++) {
             long start = pos;
@@ -162,19 +169,23 @@ public final class Kallsyms {
             if (len == 0) {
                 throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + start + " has length 0");
             }
-            sb.setLength(0);
+            int nl = 0;
             for (int k = 0; k < len; k++) {
-                sb.append(tokens[names.u8(pos++)]);
-                if (sb.length() > MAX_NAME) {
+                byte[] t = tokens[names.u8(pos++)];
+                System.arraycopy(t, 0, name, nl, t.length);
+                nl += t.length;
+                if (nl > MAX_NAME) {
                     throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + start
                             + " expands beyond " + MAX_NAME + " characters");
                 }
             }
-            if (sb.length() < 2) {
+            if (nl < 2) {
                 throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + start
-                        + " expands to '" + sb + "', which has no name after the type character");
+                        + " expands to '" + new String(name, 0, nl, StandardCharsets.ISO_8859_1)
+                        + "', which has no name after the type character");
             }
-            out.add(new Symbol(sb.substring(1), addresses[i], sb.charAt(0)));
+            out.add(new Symbol(new String(name, 1, nl - 1, StandardCharsets.ISO_8859_1), addresses[i],
+                    (char) (name[0] & 0xff)));
         }
         return out;
     }

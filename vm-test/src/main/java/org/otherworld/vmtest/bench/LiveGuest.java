@@ -77,7 +77,7 @@ final class LiveGuest {
                 // for comparison: the machine powered off and started as a new QEMU process (empty translation cache)
                 List<Object> fresh = new ArrayList<>();
                 results.put("cold_boot_new_process", fresh);
-                for (int r = 1; r <= NEW_PROCESS_REPS; r++) {
+                for (int r = 1; r <= Math.min(NEW_PROCESS_REPS, o.reps()); r++) {
                     fresh.add(coldCycle(g, accel, wl, dir, r, false));
                     save.run();
                 }
