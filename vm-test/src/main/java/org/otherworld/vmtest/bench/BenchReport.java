@@ -312,9 +312,12 @@ public final class BenchReport {
             md.append("| not run | | | | | | |\n");
         }
         for (Map<String, Object> m : over) {
-            if (m.containsKey("failed")) {
+            if (m.containsKey("failed") || m.containsKey("server_log_tail")) {
                 md.append("\n- round ").append(m.get("round")).append(" ").append(m.get("mode")).append(" ").append(m.get("server"))
-                        .append(": no measurement (").append(m.get("failed")).append("; the round gives no ratio for it). The server's last output:\n\n")
+                        .append(m.containsKey("failed") ? ": no measurement (" + m.get("failed") + "; the round gives no ratio for it)"
+                                : ": errors (warm-up " + num(m.get("warm_up_errors"), "%.0f") + ", measured " + num(m.get("errors"), "%.0f") + ")")
+                        .append(m.containsKey("server_alive") ? "; server process " + (Boolean.TRUE.equals(m.get("server_alive")) ? "alive" : "gone") : "")
+                        .append(". The server's last output:\n\n")
                         .append(String.valueOf(m.get("server_log_tail")).lines().map(l -> "      " + l + "\n")
                                 .reduce("", String::concat));
             }

@@ -303,14 +303,17 @@ final class LiveGuest {
         String tool = BenchTools.GUEST_ROOT + Bench.FIRST_REQUEST + "/owbench";
         for (Server s : SERVERS) {
             String pidFile = "/data/bench/" + s.name() + ".pid";
+            // one log per round and mode, kept: a server that ends early is explained by its own output
+            String serverLog = "/data/bench/" + s.name() + "-r" + round + "-" + (armed ? "armed" : "unarmed") + ".log";
             c.check("mkdir -p /data/bench/" + s.name() + " && (setsid sh -c 'echo $$ > " + pidFile + "; " + serverCommand(s, armed)
-                    + "' </dev/null >/data/bench/" + s.name() + ".log 2>&1 &)", Duration.ofSeconds(30));
+                    + "' </dev/null >" + serverLog + " 2>&1 &)", Duration.ofSeconds(30));
             c.check("i=0; until " + tool + " req 127.0.0.1:" + s.port() + " " + s.kind() + "; do i=$((i+1)); [ $i -ge 1800 ] && exit 1; sleep 0.1; done",
                     Bench.STEP_TIMEOUT);
             // warm-up (class loading and the JIT of a fresh server JVM, slow under TCG): as long as the
             // measurement, at least WARM_UP_MIN_S; a 2 s warm-up left the first mode of a round measuring a cold JVM
             int warm = warmUpSeconds(o.overheadSeconds());
-            c.run(tool + " load 127.0.0.1:" + s.port() + " " + s.kind() + " " + warm, Duration.ofSeconds(warm + 60L));
+            SerialConsole.CommandResult warmUp = c.run(tool + " load 127.0.0.1:" + s.port() + " " + s.kind() + " " + warm,
+                    Duration.ofSeconds(warm + 60L));
             SerialConsole.CommandResult load = c.run(tool + " load 127.0.0.1:" + s.port() + " " + s.kind() + " "
                     + o.overheadSeconds(), Duration.ofSeconds(o.overheadSeconds() + 60L));
             Map<String, Object> m = new LinkedHashMap<>();
@@ -318,12 +321,20 @@ final class LiveGuest {
             m.put("mode", armed ? "armed" : "unarmed");
             m.put("server", s.name());
             m.putAll(Bench.keyValues(load.output()));
-            if (load.exit() != 0) {
+            Object warmErrors = Bench.keyValues(warmUp.output()).get("errors");
+            m.put("warm_up_errors", warmErrors);
+            Double requests = m.get("requests") instanceof Number n ? n.doubleValue() : null;
+            boolean errors = m.get("errors") instanceof Number n && n.doubleValue() > 0
+                    || warmErrors instanceof Number w && w.doubleValue() > 0;
+            if (load.exit() != 0 || requests == null || requests == 0) {
                 // the server is gone (seen: a demo server JVM ending during the warm-up load, armed or not);
                 // the measurement is kept as failed, with the server's last output, and the rounds go on
-                m.put("failed", "owbench load exit " + load.exit());
-                m.put("server_log_tail", c.run("tail -n 15 /data/bench/" + s.name() + ".log", Duration.ofSeconds(30))
-                        .output().strip());
+                m.put("failed", load.exit() != 0 ? "owbench load exit " + load.exit() : "no request answered");
+            }
+            if (errors || m.containsKey("failed")) {
+                m.put("server_alive", c.run("kill -0 $(cat " + pidFile + ")", Duration.ofSeconds(30)).exit() == 0);
+                m.put("server_log", serverLog);
+                m.put("server_log_tail", c.run("tail -n 15 " + serverLog, Duration.ofSeconds(30)).output().strip());
             }
             out.add(m);
             log.accept("bench: overhead " + m);

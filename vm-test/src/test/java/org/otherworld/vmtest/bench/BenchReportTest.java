@@ -68,7 +68,7 @@ class BenchReportTest {
                 // round 2's sessions server was gone: no ratio from that round, the failure is shown
                 Map.of("round", 2L, "mode", "armed", "server", "sessions", "rps", 410.0),
                 Map.of("round", 2L, "mode", "unarmed", "server", "sessions", "rps", 0.0, "failed", "owbench load exit 1",
-                        "server_log_tail", "# A fatal error has been detected by the Java Runtime Environment")));
+                        "server_alive", false, "server_log_tail", "# A fatal error has been detected by the Java Runtime Environment")));
         r.put("cold_boot_new_process", List.of(Map.of("rep", 1L, "machine", "powered off, new QEMU process",
                 "total_ms", 50_000L, "total_without_arm_ms", 49_000L)));
         r.put("guest_agent_jvm_start", List.of(Map.of("rep", 1L, "xshare", "off", "exit", 0L, "ms", 10_000L),
@@ -112,7 +112,7 @@ class BenchReportTest {
         assertTrue(text.contains("kvstore | 1.000 (0.990-1.010, n=2) | yes (median)"), text);
         assertTrue(text.contains("sessions | 0.800 (n=1) | no (median)"), text);
         assertTrue(text.contains("- round 2 unarmed sessions: no measurement (owbench load exit 1; the round gives no ratio "
-                + "for it). The server's last output:\n\n      # A fatal error"), text);
+                + "for it); server process gone. The server's last output:\n\n      # A fatal error"), text);
         assertTrue(text.contains("| 1 | powered off, new QEMU process | n/a | n/a | n/a | 50.0 s | 49.0 s |"), text);
         assertTrue(text.contains("verdict pass, agent peak RSS 100.0 MiB"), text);
         assertTrue(text.contains("3 of 4 passed"), text);
