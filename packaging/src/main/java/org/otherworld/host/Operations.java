@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.otherworld.agent.json.Json;
+import org.otherworld.agent.restore.RestoreScript;
 
 /**
  * The host tool's operations: arm, disarm, status, and the two steps around a crash (crash-resurrect
@@ -279,7 +280,13 @@ public final class Operations {
         return max;
     }
 
-    /** In the main kernel after a hand-over: criu restore of what the crash kernel wrote. */
+    /** Bound on the agent's restore.sh as a whole (otherworld-restore.service allows 15 min). */
+    static final long SCRIPT_TIMEOUT_S = 14 * 60;
+
+    /**
+     * In the main kernel after a hand-over: criu restore of what the crash kernel wrote, through the
+     * agent's restore.sh when it wrote one, then the crash-procedure reports.
+     */
     public int restore(Config cfg) throws IOException {
         if (!host.exists(PENDING)) {
             out.println("restore: nothing pending (" + PENDING + " absent)");
@@ -290,8 +297,25 @@ public final class Operations {
                 out.println("crash kernel: " + line);
             }
         });
-        int rc = agent.apply(cfg.restoreArgs());
-        lastResurrection(host.path(cfg.imageDir().toString())).forEach(out::println);
+        List<String> args = new ArrayList<>(cfg.restoreArgs());
+        Path images = host.path(cfg.imageDir().toString());
+        Path script = images.resolve(RestoreScript.FILE);
+        if (Files.isRegularFile(script)) {
+            // the agent's script restores independent sets at once (one criu per CPU, parents' sets first);
+            // the restore tool then takes its outcomes and only delivers the reports
+            Files.deleteIfExists(images.resolve(RestoreScript.OUTCOMES));
+            Host.Result r = host.run(List.of("env", "OW_SET_TIMEOUT=" + cfg.get("restore-timeout"), "sh", script.toString()),
+                    SCRIPT_TIMEOUT_S);
+            r.output().lines().forEach(l -> out.println("restore.sh: " + l));
+            if (Files.isRegularFile(images.resolve(RestoreScript.OUTCOMES))) {
+                args.add("--outcomes");
+                args.add(images.resolve(RestoreScript.OUTCOMES).toString());
+            } else {
+                out.println("restore: restore.sh recorded no outcomes (exit " + r.code() + "): the restore tool runs criu itself");
+            }
+        }
+        int rc = agent.apply(args);
+        lastResurrection(images).forEach(out::println);
         Files.writeString(host.path(LAST), DateTimeFormatter.ISO_INSTANT.format(Instant.now()) + " exit " + rc + "\n");
         Files.delete(host.path(PENDING));
         return rc;

@@ -92,6 +92,33 @@ class OperationsTest {
     }
 
     @Test
+    void restoreRunsTheAgentsScriptThenTheToolTakesItsOutcomes(@TempDir Path root) throws IOException {
+        HostChecksTest.fakeHost(root, HostChecksTest.IOMEM, "6.1.0-56-cloud-amd64", false);
+        Path images = Files.createDirectories(root.resolve("var/lib/otherworld/resurrection"));
+        Files.writeString(root.resolve("var/lib/otherworld/restore-pending"), "");
+        // a stand-in for the agent's script: records its per-set timeout and one outcome
+        Files.writeString(images.resolve("restore.sh"), "here=$(dirname \"$0\")\necho \"412 0 700\" > \"$here/restore-outcomes.txt\"\n"
+                + "echo \"criu restore of set 412: exit 0 in 700 ms (timeout $OW_SET_TIMEOUT)\"\n");
+        Operations ops = new Operations(new Host(root), out, a -> {
+            agentCalls.add(a);
+            return 0;
+        });
+        assertEquals(0, ops.restore(Config.parse("image-dir = /var/lib/otherworld/resurrection\nrestore-timeout = 90\n", "t")));
+        assertTrue(text().contains("restore.sh: criu restore of set 412: exit 0 in 700 ms (timeout 90)"), text());
+        List<String> call = agentCalls.get(0);
+        assertEquals("--outcomes", call.get(call.size() - 2), call.toString());
+        assertEquals(images.resolve("restore-outcomes.txt").toString(), call.get(call.size() - 1));
+
+        // a script that records nothing: the tool restores the sets itself
+        agentCalls.clear();
+        Files.writeString(root.resolve("var/lib/otherworld/restore-pending"), "");
+        Files.writeString(images.resolve("restore.sh"), "exit 3\n");
+        assertEquals(0, ops.restore(Config.parse("image-dir = /var/lib/otherworld/resurrection\n", "t")));
+        assertFalse(agentCalls.get(0).contains("--outcomes"), agentCalls.toString());
+        assertTrue(text().contains("restore.sh recorded no outcomes (exit 3): the restore tool runs criu itself"), text());
+    }
+
+    @Test
     void failedAgentRequestsADump(@TempDir Path root) throws IOException {
         HostChecksTest.fakeHost(root, HostChecksTest.IOMEM, "6.1.0-56-cloud-amd64", false);
         Operations ops = new Operations(new Host(root), out, a -> 1);
