@@ -228,22 +228,20 @@ public final class VmcorePageSource implements PageSource {
                 sink.pages(va, buf, n);
                 return;
             }
-            int i = 0;
-            while (i < n) {
-                int from = i;
-                while (from < n && zeroPage(buf, from * PAGE)) {
-                    from++;
+            // one look at each page: a run of non-zero pages goes to the sink when a zero page (or the end) ends it
+            int from = -1;
+            for (int k = 0; k <= n; k++) {
+                boolean data = k < n && !zeroPage(buf, k * PAGE);
+                if (k < n && !data) {
+                    zeroSkipped++;
                 }
-                zeroSkipped += from - i;
-                int to = from;
-                while (to < n && !zeroPage(buf, to * PAGE)) {
-                    to++;
-                }
-                if (to > from) {
+                if (data && from < 0) {
+                    from = k;
+                } else if (!data && from >= 0) {
                     buf.position(from * PAGE);
-                    sink.pages(va + (long) from * PAGE, buf, to - from);
+                    sink.pages(va + (long) from * PAGE, buf, k - from);
+                    from = -1;
                 }
-                i = to;
             }
         }
 
