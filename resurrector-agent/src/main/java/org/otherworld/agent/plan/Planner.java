@@ -2,6 +2,7 @@ package org.otherworld.agent.plan;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
@@ -12,6 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.otherworld.agent.files.OpenFile;
+import org.otherworld.agent.net.InetSocketRead;
+import org.otherworld.agent.net.LocalConnections;
 import org.otherworld.agent.task.ProcessModel;
 import org.otherworld.agent.task.ThreadModel;
 import org.otherworld.agent.task.Vma;
@@ -57,8 +60,12 @@ public final class Planner {
         }
     }
 
-    /** All per-process plans (by pid) and the trees to write. */
-    public record Result(List<ProcessPlan> processes, List<ResurrectionPlan> trees) {
+    /**
+     * All per-process plans (by pid), the trees to write, and what was completed on the TCP connections
+     * between two resurrected sockets ({@link LocalConnections}).
+     */
+    public record Result(List<ProcessPlan> processes, List<ResurrectionPlan> trees,
+                         LocalConnections.Result connections) {
         public Result {
             processes = List.copyOf(processes);
             trees = List.copyOf(trees);
@@ -111,13 +118,15 @@ public final class Planner {
         CloneChildren clones = CloneChildren.of(byPid.values());
         Set<Long> orphaned = new HashSet<>(); // unix sockets whose peer is not restored with them
         Map<Integer, String> orphanedTtys = new HashMap<>(); // pty ends without their pair or session (tty_info id)
+        LocalConnections.Result connections = LocalConnections.complete(inetSockets(byPid.values()));
+        Map<Long, InetSocketRead> inet = connections.reads();
         for (int round = 1; ; round++) {
             List<ProcessPlan> plans = new ArrayList<>();
             Map<Integer, Long> ipcNs = new HashMap<>();
             for (ProcessModel p : byPid.values()) {
                 IpcNamespaceOracle.IpcNamespace ns = ipc.of(p);
                 ipcNs.put(p.pid(), ns == null ? 0L : ns.address());
-                plans.add(planOne(p, system.get(p.pid()), faultyTids, ns, orphaned, orphanedTtys, clones));
+                plans.add(planOne(p, system.get(p.pid()), faultyTids, ns, orphaned, orphanedTtys, clones, inet));
             }
             plans.sort(Comparator.comparingInt(ProcessPlan::pid));
             List<ResurrectionPlan> trees = trees(plans, ipcNs);
@@ -126,9 +135,27 @@ public final class Planner {
                 changed |= orphanedTtys.putIfAbsent(e.getKey(), e.getValue()) == null;
             }
             if (!changed || round >= UnixPeers.MAX_ROUNDS) {
-                return new Result(plans, trees);
+                return new Result(plans, trees, connections);
             }
         }
+    }
+
+    /**
+     * The TCP/UDP sockets of every process (socket inode -&gt; read), each read once.
+     */
+    private Map<Long, InetSocketRead> inetSockets(Collection<ProcessModel> processes) {
+        Map<Long, InetSocketRead> reads = new LinkedHashMap<>();
+        for (ProcessModel p : processes) {
+            for (OpenFile f : p.files() == null ? List.<OpenFile>of() : p.files()) {
+                if (f.kind() == org.otherworld.agent.files.FileKind.SOCKET && !reads.containsKey(f.ino())) {
+                    InetSocketRead r = sockets.inet(f);
+                    if (r != null) {
+                        reads.put(f.ino(), r);
+                    }
+                }
+            }
+        }
+        return reads;
     }
 
     /** pid -> reason for the system processes and their same-session descendants. */
@@ -167,7 +194,8 @@ public final class Planner {
 
     private ProcessPlan planOne(ProcessModel original, String systemReason, Set<Integer> faultyTids,
                                 IpcNamespaceOracle.IpcNamespace ns, Set<Long> orphanedSockets,
-                                Map<Integer, String> orphanedTtys, CloneChildren clones) {
+                                Map<Integer, String> orphanedTtys, CloneChildren clones,
+                                Map<Long, InetSocketRead> inet) {
         Integer creator = clones.neverRanChildOf(original.pid());
         ProcessModel p = withoutUnbornThreads(original, clones);
         Registration reg = registrations.of(p).orElse(null);
@@ -186,7 +214,7 @@ public final class Planner {
                 }
                 TtyFacts tty = f.kind() == org.otherworld.agent.files.FileKind.PTY ? sockets.tty(f) : null;
                 ResourceClassifier.FdDecision d = TtyPeers.apply(UnixPeers.apply(ResourceClassifier.classify(f, unix,
-                        pipe, f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? sockets.inet(f) : null, event,
+                        pipe, f.kind() == org.otherworld.agent.files.FileKind.SOCKET ? inet.get(f.ino()) : null, event,
                         tty), orphanedSockets), orphanedTtys);
                 fds.add(d);
             }

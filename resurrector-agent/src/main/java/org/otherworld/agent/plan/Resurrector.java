@@ -137,6 +137,11 @@ public final class Resurrector {
                     new DeadKernelSockets(kernel), ipc);
             Planner.Result plan = planner.plan(models, faultyTids);
             long t3 = mark(phases, "plan", t2);
+            Map<String, Object> local = new LinkedHashMap<>();
+            local.put("pairs", (long) plan.connections().pairs());
+            local.put("acked_bytes", plan.connections().acked());
+            local.put("delivered_bytes", plan.connections().delivered());
+            report.put("local_tcp_connections", local);
 
             ImageMapper mapper = new ImageMapper(task -> robustList(kernel, task), liveFsBase);
             XsaveLayout layout = layoutOf(models);
@@ -147,6 +152,8 @@ public final class Resurrector {
             long imageBytes = 0;
             long pagesTotal = 0;
             long zeroPagesTotal = 0;
+            long treesStart = System.nanoTime();
+            detail.put("images_prepare", (treesStart - t3) / 1_000_000);
             for (ResurrectionPlan tree : plan.trees()) {
                 Map<String, Object> tr = writeTree(kernel, vdso, ipc, mapper, layout, tree, crashTime, panicMessage, clocks,
                         errors, treeOf);
@@ -155,6 +162,8 @@ public final class Resurrector {
                 pagesTotal += (Long) tr.getOrDefault("pages", 0L);
                 zeroPagesTotal += (Long) tr.getOrDefault("zero_pages_skipped", 0L);
             }
+            long scriptStart = System.nanoTime();
+            detail.put("images_trees", (scriptStart - treesStart) / 1_000_000);
             try {
                 report.put("restore_script_sets", (long) RestoreScript.write(o.out()));
             } catch (IOException | RuntimeException e) {
@@ -162,6 +171,7 @@ public final class Resurrector {
                 report.put("restore_script_error", oneLine(e));
                 log.accept("restore script not written: " + oneLine(e));
             }
+            detail.put("images_restore_script", (System.nanoTime() - scriptStart) / 1_000_000);
             long t4 = mark(phases, "images", t3);
 
             Map<String, Object> flush = new LinkedHashMap<>();
