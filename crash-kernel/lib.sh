@@ -17,3 +17,22 @@ ow_wait_dev() {
 	while [ ! -b "$1" ] && [ $n -lt "$2" ]; do sleep 0.1; n=$((n + 1)); done
 	[ -b "$1" ]
 }
+
+# Waits until the serial console has sent what was written to it: its transmit counters in
+# /proc/tty/driver/serial stay the same for 50 ms (at most 1 s); 0.2 s when that file is missing.
+ow_drain_console() {
+	f=/proc/tty/driver/serial
+	if [ ! -r "$f" ]; then
+		sleep 0.2
+		return
+	fi
+	prev=""
+	cur=$(grep -o 'tx:[0-9]*' "$f" | tr '\n' ' ')
+	n=0
+	while [ "$cur" != "$prev" ] && [ $n -lt 20 ]; do
+		prev=$cur
+		sleep 0.05
+		cur=$(grep -o 'tx:[0-9]*' "$f" | tr '\n' ' ')
+		n=$((n + 1))
+	done
+}

@@ -33,7 +33,7 @@ public final class Breakdown {
         s.put("agent_jvm_start", "guest+agent: agent-start -> agent-exit minus the agent's own total");
         s.put("extraction", "agent: open vmcore + read processes + plan + write images");
         s.put("dirty_page_flush", "agent: write the dead kernel's dirty file pages back to /data");
-        s.put("handover_prepare", "guest (crash kernel): agent-exit -> handover-kexec (kexec load, sync, umount, 1 s drain)");
+        s.put("handover_prepare", "guest (crash kernel): agent-exit -> handover-kexec (kexec load, sync, umount)");
         s.put("kexec_to_main_kernel_init", "host: agent-exit -> main kernel's init prints kernel-up, minus handover_prepare");
         s.put("main_kernel_boot", "guest: fresh main kernel's uptime at kernel-up (part of the row above)");
         s.put("main_init_to_restore", "guest (main kernel): kernel-up -> restore-start (modules, mount /data)");
