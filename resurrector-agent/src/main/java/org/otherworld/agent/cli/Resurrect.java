@@ -35,6 +35,7 @@ final class Resurrect implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        JvmStart.log("resurrect", System.err::println);
         Resurrector.Options o = new Resurrector.Options(vmcore, out, stateDir, policy, noFlush ? null : flushRoot,
                 new Planner.Config(resurrectFaulty, allowPartial), profile);
         try {

@@ -1,11 +1,11 @@
 package org.otherworld.agent.net;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.otherworld.agent.images.InetSocketImage;
 import org.otherworld.agent.images.TcpStreamImage;
 
@@ -53,10 +53,12 @@ public final class LocalConnections {
     /** The reads keyed by socket inode, with every connection whose two ends are among them completed. */
     public static Result complete(Map<Long, InetSocketRead> reads) {
         Map<String, Long> byTuple = new HashMap<>();
-        List<Long> duplicate = new ArrayList<>();
+        Set<Long> duplicate = new HashSet<>(); // two sockets with one address pair: neither is completed
         for (Map.Entry<Long, InetSocketRead> e : reads.entrySet()) {
             InetSocketImage s = established(e.getValue());
-            if (s != null && byTuple.putIfAbsent(tuple(s, false), e.getKey()) != null) {
+            Long other = s == null ? null : byTuple.putIfAbsent(tuple(s, false), e.getKey());
+            if (other != null) {
+                duplicate.add(other);
                 duplicate.add(e.getKey());
             }
         }

@@ -133,6 +133,16 @@ class LocalConnectionsTest {
     }
 
     @Test
+    void twoSocketsWithOneAddressPairAreNotGuessedBetween() {
+        InetSocketImage client = end(CLIENT, 40000, 7071, 1000, new byte[0], 506, 0, b("GET a\n"));
+        InetSocketImage server = end(SERVER, 7071, 40000, 500, new byte[0], 1000, 0, new byte[0]);
+        InetSocketImage twin = end(303, 7071, 40000, 500, new byte[0], 1000, 0, new byte[0]);
+        LocalConnections.Result r = complete(client, server, twin);
+        assertEquals(0, r.pairs());
+        assertSame(client, r.reads().get(CLIENT).image());
+    }
+
+    @Test
     void sequenceNumbersWrapAround() {
         InetSocketImage client = end(CLIENT, 40000, 7071, 1000, new byte[0], 2, 0, b("abcd"));
         InetSocketImage server = end(SERVER, 7071, 40000, -2, new byte[0], 1000, 0, new byte[0]);

@@ -20,6 +20,8 @@ public final class Breakdown {
     static final Pattern RESTORER_TOTAL = Pattern.compile("restore: \\d+ of \\d+ sets restored, \\d+ reports delivered, (\\d+) ms");
     /** The restore tool's own start latency (JvmStart in the agent's cli). */
     static final Pattern RESTORER_JVM = Pattern.compile("restore: JVM started in (\\d+) ms");
+    /** The agent's own line in the crash kernel's console copy of its log. */
+    static final Pattern AGENT_JVM = Pattern.compile("resurrect: JVM started in (\\d+) ms");
     static final Pattern FIRST_REQUEST = Pattern.compile("first_request_uptime=(\\d+(?:\\.\\d+)?)");
 
     private Breakdown() {
@@ -31,6 +33,7 @@ public final class Breakdown {
         s.put("crash_kernel_boot", "guest: crash kernel's uptime at kernel-up (part of the row above)");
         s.put("crash_kernel_setup", "guest (crash kernel): kernel-up -> agent-start (modules, mount /data)");
         s.put("agent_jvm_start", "guest+agent: agent-start -> agent-exit minus the agent's own total");
+        s.put("agent_jvm_to_command", "agent: its JVM's exec -> the resurrect command's first line (part of the row above)");
         s.put("extraction", "agent: open vmcore + read processes + plan + write images");
         s.put("dirty_page_flush", "agent: write the dead kernel's dirty file pages back to /data");
         s.put("handover_prepare", "guest (crash kernel): agent-exit -> handover-kexec (kexec load, sync, umount)");
@@ -69,6 +72,8 @@ public final class Breakdown {
         Long agentWall = crash == null ? null : crash.ms("agent-start", "agent-exit");
         Long agentTotal = num(agent.get("total"));
         p.put("agent_jvm_start", minus(agentWall, agentTotal));
+        Matcher aj = AGENT_JVM.matcher(console);
+        p.put("agent_jvm_to_command", aj.find() ? Long.parseLong(aj.group(1)) : null);
         p.put("extraction", sum(num(agent.get("open")), num(agent.get("read")), num(agent.get("plan")), num(agent.get("images"))));
         p.put("dirty_page_flush", num(agent.get("flush")));
         Long prepare = crash == null ? null : crash.ms("agent-exit", "handover-kexec");
