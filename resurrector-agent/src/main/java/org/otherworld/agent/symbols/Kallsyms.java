@@ -1,8 +1,6 @@
 package org.otherworld.agent.symbols;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.OptionalLong;
 import org.otherworld.agent.vmcore.LittleEndian;
 import org.otherworld.agent.vmcore.MemoryAccessException;
@@ -89,8 +87,7 @@ public final class Kallsyms {
         int n = (int) count;
         byte[][] tokens = readTokens();
         long[] addresses = readAddresses(n, mode);
-        List<Symbol> symbols = readNames(n, tokens, addresses);
-        SymbolTable table = new SymbolTable("kallsyms of " + info.find("OSRELEASE").orElse("the dead kernel"), symbols);
+        SymbolTable table = readNames(n, tokens, addresses);
         selfCheck(table);
         return table;
     }
@@ -151,23 +148,26 @@ public final class Kallsyms {
     }
 
     /**
-     * Expands every name: its tokens' bytes are copied into one reused buffer and become one String
-     * (ISO-8859-1: a plain copy), so the 80,000-odd names of a 6.1 kernel cost one String and one
-     * {@link Symbol} each (this runs first in the crash kernel, on a cold JVM).
+     * Expands every name into one byte array (the type character apart), the form {@link SymbolTable}
+     * keeps: no String or {@link Symbol} per name for the 80,000-odd names of a 6.1 kernel (this runs
+     * first in the crash kernel, on a cold JVM).
      */
-    private List<Symbol> readNames(int n, byte[][] tokens, long[] addresses) {
+    private SymbolTable readNames(int n, byte[][] tokens, long[] addresses) {
         PagedReader names = new PagedReader(vm, tableAddress("kallsyms_names"), "kallsyms_names", MAX_NAMES_BYTES);
-        List<Symbol> out = new ArrayList<>(n);
+        byte[] out = new byte[Math.max(1024, n * 24)];
+        int[] start = new int[n + 1];
+        byte[] types = new byte[n];
         byte[] name = new byte[MAX_NAME + MAX_TOKEN];
+        int used = 0;
         long pos = 0;
         for (int i = 0; i < n; i++) {
-            long start = pos;
+            long at = pos;
             int len = names.u8(pos++);
             if ((len & 0x80) != 0) {
                 len = (len & 0x7f) | (names.u8(pos++) << 7);
             }
             if (len == 0) {
-                throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + start + " has length 0");
+                throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + at + " has length 0");
             }
             int nl = 0;
             for (int k = 0; k < len; k++) {
@@ -175,19 +175,25 @@ public final class Kallsyms {
                 System.arraycopy(t, 0, name, nl, t.length);
                 nl += t.length;
                 if (nl > MAX_NAME) {
-                    throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + start
+                    throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + at
                             + " expands beyond " + MAX_NAME + " characters");
                 }
             }
             if (nl < 2) {
-                throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + start
+                throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + at
                         + " expands to '" + new String(name, 0, nl, StandardCharsets.ISO_8859_1)
                         + "', which has no name after the type character");
             }
-            out.add(new Symbol(new String(name, 1, nl - 1, StandardCharsets.ISO_8859_1), addresses[i],
-                    (char) (name[0] & 0xff)));
+            if (used + nl > out.length) {
+                out = java.util.Arrays.copyOf(out, Math.max(out.length * 2, used + nl));
+            }
+            types[i] = name[0];
+            System.arraycopy(name, 1, out, used, nl - 1);
+            used += nl - 1;
+            start[i + 1] = used;
         }
-        return out;
+        return SymbolTable.packed("kallsyms of " + info.find("OSRELEASE").orElse("the dead kernel"), out, start,
+                addresses, types);
     }
 
     private void selfCheck(SymbolTable table) {

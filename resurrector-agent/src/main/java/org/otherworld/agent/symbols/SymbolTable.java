@@ -10,9 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -30,24 +28,180 @@ public final class SymbolTable {
     static final int MAX_SYMBOLS = 5_000_000;
 
     private final String description;
-    private final Map<String, Symbol> byName;
-    private final Symbol[] byAddress;
+    /**
+     * The names, packed: name {@code i} is the ISO-8859-1 bytes {@code names[nameStart[i] ..
+     * nameStart[i + 1])}. A kernel has about 80,000 symbols and the agent looks up a few dozen by name,
+     * so no String or {@link Symbol} is made for a symbol until one is asked for (this runs first in the
+     * crash kernel, on a cold JVM).
+     */
+    private final byte[] names;
+    private final int[] nameStart;
+    private final long[] addresses;
+    private final byte[] types;
+    /** Symbol indexes in ascending (unsigned) address order. */
+    private final int[] byAddress;
+    /** Open addressing by name hash: symbol index + 1, 0 for an empty slot. */
+    private final int[] slots;
+    /** The symbols made so far, by index (asked for again and again by address lookups). */
+    private final Symbol[] made;
 
     /**
      * @param description where the symbols came from, used in error messages
      */
     public SymbolTable(String description, List<Symbol> symbols) {
+        this(description, pack(symbols));
+    }
+
+    /**
+     * The symbols whose names are packed in {@code names} (name {@code i} is {@code names[nameStart[i]
+     * .. nameStart[i + 1])}, ISO-8859-1, without the type character), with their addresses and nm type
+     * characters. The arrays are kept, not copied.
+     */
+    static SymbolTable packed(String description, byte[] names, int[] nameStart, long[] addresses, byte[] types) {
+        return new SymbolTable(description, new Packed(names, nameStart, addresses, types));
+    }
+
+    /** The arrays of {@link #packed}. */
+    private record Packed(byte[] names, int[] nameStart, long[] addresses, byte[] types) {
+    }
+
+    private SymbolTable(String description, Packed packed) {
         this.description = description;
-        Map<String, Symbol> names = new HashMap<>(symbols.size() * 2);
-        for (Symbol s : symbols) {
-            Symbol old = names.get(s.name());
-            if (old == null || (!old.isGlobal() && s.isGlobal())) {
-                names.put(s.name(), s);
+        this.names = packed.names();
+        this.nameStart = packed.nameStart();
+        this.addresses = packed.addresses();
+        this.types = packed.types();
+        int n = addresses.length;
+        if (nameStart.length != n + 1 || types.length != n) {
+            throw new IllegalArgumentException("symbol arrays of different lengths");
+        }
+        this.byAddress = addressOrder(addresses);
+        this.made = new Symbol[n];
+        int cap = Integer.highestOneBit(Math.max(4, n) * 2 - 1) << 1;
+        this.slots = new int[cap];
+        for (int i = 0; i < n; i++) {
+            int slot = hash(i) & (cap - 1);
+            while (true) {
+                int old = slots[slot] - 1;
+                if (old < 0) {
+                    slots[slot] = i + 1;
+                    break;
+                }
+                if (sameName(old, i)) {
+                    if (!isGlobal(old) && isGlobal(i)) {
+                        slots[slot] = i + 1;
+                    }
+                    break;
+                }
+                slot = (slot + 1) & (cap - 1);
             }
         }
-        this.byName = names;
-        this.byAddress = symbols.toArray(new Symbol[0]);
-        Arrays.sort(byAddress, (a, b) -> Long.compareUnsigned(a.address(), b.address()));
+    }
+
+    private static Packed pack(List<Symbol> symbols) {
+        int n = symbols.size();
+        int[] start = new int[n + 1];
+        long[] addr = new long[n];
+        byte[] type = new byte[n];
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(n * 24);
+        for (int i = 0; i < n; i++) {
+            Symbol s = symbols.get(i);
+            byte[] b = s.name().getBytes(StandardCharsets.ISO_8859_1);
+            out.write(b, 0, b.length);
+            start[i + 1] = start[i] + b.length;
+            addr[i] = s.address();
+            type[i] = (byte) s.type();
+        }
+        return new Packed(out.toByteArray(), start, addr, type);
+    }
+
+    /** 0..n-1 in ascending unsigned address order (stable); kallsyms tables are usually sorted already. */
+    private static int[] addressOrder(long[] addresses) {
+        int n = addresses.length;
+        boolean sorted = true;
+        for (int i = 1; i < n && sorted; i++) {
+            sorted = Long.compareUnsigned(addresses[i - 1], addresses[i]) <= 0;
+        }
+        if (sorted) {
+            int[] order = new int[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            return order;
+        }
+        Integer[] boxed = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            boxed[i] = i;
+        }
+        Arrays.sort(boxed, (a, b) -> Long.compareUnsigned(addresses[a], addresses[b]));
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = boxed[i];
+        }
+        return order;
+    }
+
+    /** String.hashCode of name {@code i} (its bytes are ISO-8859-1 characters). */
+    private int hash(int i) {
+        int h = 0;
+        for (int k = nameStart[i]; k < nameStart[i + 1]; k++) {
+            h = 31 * h + (names[k] & 0xff);
+        }
+        return spread(h);
+    }
+
+    private static int spread(int h) {
+        return h ^ (h >>> 16);
+    }
+
+    private boolean sameName(int a, int b) {
+        int la = nameStart[a + 1] - nameStart[a];
+        return la == nameStart[b + 1] - nameStart[b]
+                && Arrays.equals(names, nameStart[a], nameStart[a + 1], names, nameStart[b], nameStart[b + 1]);
+    }
+
+    private boolean isGlobal(int i) {
+        return Character.isUpperCase((char) (types[i] & 0xff));
+    }
+
+    /** The index of the symbol {@code name} resolves to, or -1. */
+    private int indexOf(String name) {
+        int cap = slots.length;
+        int slot = spread(name.hashCode()) & (cap - 1);
+        while (true) {
+            int i = slots[slot] - 1;
+            if (i < 0) {
+                return -1;
+            }
+            if (nameIs(i, name)) {
+                return i;
+            }
+            slot = (slot + 1) & (cap - 1);
+        }
+    }
+
+    private boolean nameIs(int i, String name) {
+        int from = nameStart[i];
+        int len = nameStart[i + 1] - from;
+        if (len != name.length()) {
+            return false;
+        }
+        for (int k = 0; k < len; k++) {
+            if ((names[from + k] & 0xff) != name.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Symbol symbolAt(int i) {
+        Symbol s = made[i];
+        if (s == null) {
+            s = new Symbol(new String(names, nameStart[i], nameStart[i + 1] - nameStart[i], StandardCharsets.ISO_8859_1),
+                    addresses[i], (char) (types[i] & 0xff));
+            made[i] = s; // a benign race: two threads may each make an equal one
+        }
+        return s;
     }
 
     /**
@@ -96,33 +250,34 @@ public final class SymbolTable {
 
     /** Writes the table in System.map format, in address order (a profile for later runs). */
     public void writeSystemMap(Writer w) throws IOException {
-        for (Symbol s : byAddress) {
-            w.write(s.toString());
+        for (int i : byAddress) {
+            w.write(symbolAt(i).toString());
             w.write('\n');
         }
     }
 
     /** The address of {@code name}. @throws UnknownSymbolException if absent */
     public long address(String name) {
-        return require(name).address();
+        return addresses[require(name)];
     }
 
     public OptionalLong find(String name) {
-        Symbol s = byName.get(name);
-        return s == null ? OptionalLong.empty() : OptionalLong.of(s.address());
+        int i = indexOf(name);
+        return i < 0 ? OptionalLong.empty() : OptionalLong.of(addresses[i]);
     }
 
     public Optional<Symbol> symbol(String name) {
-        return Optional.ofNullable(byName.get(name));
+        int i = indexOf(name);
+        return i < 0 ? Optional.empty() : Optional.of(symbolAt(i));
     }
 
     /** The type character of {@code name}. @throws UnknownSymbolException if absent */
     public char type(String name) {
-        return require(name).type();
+        return (char) (types[require(name)] & 0xff);
     }
 
     public boolean contains(String name) {
-        return byName.containsKey(name);
+        return indexOf(name) >= 0;
     }
 
     /** The symbol with the highest address at or below {@code addr} (unsigned order), if any. */
@@ -132,14 +287,14 @@ public final class SymbolTable {
         int best = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            if (Long.compareUnsigned(byAddress[mid].address(), addr) <= 0) {
+            if (Long.compareUnsigned(addresses[byAddress[mid]], addr) <= 0) {
                 best = mid;
                 lo = mid + 1;
             } else {
                 hi = mid - 1;
             }
         }
-        return best < 0 ? Optional.empty() : Optional.of(byAddress[best]);
+        return best < 0 ? Optional.empty() : Optional.of(symbolAt(byAddress[best]));
     }
 
     /**
@@ -161,19 +316,23 @@ public final class SymbolTable {
 
     /** All symbols in ascending (unsigned) address order. */
     public List<Symbol> symbols() {
-        return Collections.unmodifiableList(Arrays.asList(byAddress));
+        List<Symbol> out = new ArrayList<>(byAddress.length);
+        for (int i : byAddress) {
+            out.add(symbolAt(i));
+        }
+        return Collections.unmodifiableList(out);
     }
 
     public String description() {
         return description;
     }
 
-    private Symbol require(String name) {
-        Symbol s = byName.get(name);
-        if (s == null) {
+    private int require(String name) {
+        int i = indexOf(name);
+        if (i < 0) {
             throw new UnknownSymbolException(name, description);
         }
-        return s;
+        return i;
     }
 
     private static String abbreviate(String s) {

@@ -50,6 +50,34 @@ class SymbolTableTest {
     }
 
     @Test
+    void repeatedNamesPreferTheFirstGlobalAndManyNamesShareHashSlots() {
+        List<Symbol> l = new java.util.ArrayList<>();
+        l.add(new Symbol("dup", 0xffffffff81000300L, 't'));
+        l.add(new Symbol("dup", 0xffffffff81000200L, 'T'));
+        l.add(new Symbol("dup", 0xffffffff81000100L, 'T'));
+        // "Aa" and "BB" have the same String.hashCode; thousands of names fill the open-addressing table
+        l.add(new Symbol("Aa", 0xffffffff81000010L, 't'));
+        l.add(new Symbol("BB", 0xffffffff81000020L, 't'));
+        for (int i = 0; i < 5000; i++) {
+            l.add(new Symbol("sym_" + i, 0xffffffff82000000L + 16L * (5000 - i), 'd'));
+        }
+        SymbolTable t = new SymbolTable("test", l);
+        assertEquals(5005, t.size());
+        assertEquals(0xffffffff81000200L, t.address("dup"), "the first global one");
+        assertEquals(0xffffffff81000010L, t.address("Aa"));
+        assertEquals(0xffffffff81000020L, t.address("BB"));
+        assertFalse(t.contains("Ab"));
+        assertFalse(t.contains("sym_5000"));
+        for (int i = 0; i < 5000; i++) {
+            assertEquals(0xffffffff82000000L + 16L * (5000 - i), t.address("sym_" + i));
+        }
+        // the input was not in address order: lookups by address still see it sorted
+        assertEquals("Aa", t.symbols().get(0).name());
+        assertEquals("sym_4999+0x4", t.nearest(0xffffffff82000014L));
+        assertFalse(t.contains("d\u00fcp"), "a character beyond Latin-1 never matches");
+    }
+
+    @Test
     void systemMapErrorsNameTheLine() {
         KallsymsException e = assertThrows(KallsymsException.class,
                 () -> SymbolTable.fromSystemMap(new StringReader("ffffffff81000000 T ok\nzzzz T bad\n"), "p.map"));
