@@ -33,6 +33,7 @@ import org.otherworld.agent.json.Json;
 import org.otherworld.agent.kernel.DeadKernel;
 import org.otherworld.agent.restore.DirtyPageWriter;
 import org.otherworld.agent.restore.FileSizeReconciler;
+import org.otherworld.agent.restore.ImageSetEntry;
 import org.otherworld.agent.restore.RestoreScript;
 import org.otherworld.agent.task.ProcessModel;
 import org.otherworld.agent.task.ProcessReader;
@@ -154,9 +155,10 @@ public final class Resurrector {
             long zeroPagesTotal = 0;
             long treesStart = System.nanoTime();
             detail.put("images_prepare", (treesStart - t3) / 1_000_000);
+            List<ImageSetEntry> sets = new ArrayList<>();
             for (ResurrectionPlan tree : plan.trees()) {
                 Map<String, Object> tr = writeTree(kernel, vdso, ipc, mapper, layout, tree, crashTime, panicMessage, clocks,
-                        errors, treeOf);
+                        errors, treeOf, sets);
                 trees.add(tr);
                 imageBytes += (Long) tr.getOrDefault("bytes", 0L);
                 pagesTotal += (Long) tr.getOrDefault("pages", 0L);
@@ -165,7 +167,7 @@ public final class Resurrector {
             long scriptStart = System.nanoTime();
             detail.put("images_trees", (scriptStart - treesStart) / 1_000_000);
             try {
-                report.put("restore_script_sets", (long) RestoreScript.write(o.out()));
+                report.put("restore_script_sets", (long) RestoreScript.write(o.out(), sets));
             } catch (IOException | RuntimeException e) {
                 // the restore tool still restores every set itself (the JVM path)
                 report.put("restore_script_error", oneLine(e));
@@ -323,7 +325,8 @@ public final class Resurrector {
     private Map<String, Object> writeTree(DeadKernel kernel, Supplier<KernelVdso> vdso, DeadKernelIpc ipc,
                                           ImageMapper mapper, XsaveLayout layout,
                                           ResurrectionPlan tree, String crashTime, String panic, ClockImage clocks,
-                                          Map<Integer, String> errors, Map<Integer, Integer> treeOf) {
+                                          Map<Integer, String> errors, Map<Integer, Integer> treeOf,
+                                          List<ImageSetEntry> sets) {
         long t0 = System.nanoTime();
         Map<String, Object> tr = new LinkedHashMap<>();
         tr.put("root", (long) tree.rootPid());
@@ -379,8 +382,9 @@ public final class Resurrector {
                 try {
                     deleteTree(dir);
                     WriteResult w = new ImageWriter(layout).write(dir, images, ipcImage, clocks);
-                    Files.writeString(dir.resolve(SetManifest.FILE), Json.write(SetManifest.of(tree, members, crashTime,
-                            panic)));
+                    Map<String, Object> manifest = SetManifest.of(tree, members, crashTime, panic);
+                    Files.writeString(dir.resolve(SetManifest.FILE), Json.write(manifest));
+                    ImageSetEntry entry = ImageSetEntry.of(dir, manifest);
                     long bytes = sizeOf(dir);
                     tr.put("processes", members.stream().map(m -> (long) m.pid()).toList());
                     tr.put("files", (long) w.files().size());
@@ -393,6 +397,7 @@ public final class Resurrector {
                     }
                     log.accept(String.format("tree %d: %d processes, %d pages, %.1f MB", tree.rootPid(), members.size(),
                             w.pagesWritten(), mb(bytes)));
+                    sets.add(entry); // only a set written whole is restored
                     return tr;
                 } catch (IOException | RuntimeException e) {
                     failed = current[0] != 0 ? current[0] : members.get(0).pid();

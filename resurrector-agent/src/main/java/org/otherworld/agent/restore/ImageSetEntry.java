@@ -39,12 +39,21 @@ public record ImageSetEntry(Path dir, int root, int parent, long startTicks, boo
     @SuppressWarnings("unchecked")
     public static ImageSetEntry read(Path dir) throws IOException {
         Path f = dir.resolve(SetManifest.FILE);
-        Map<String, Object> m;
         try {
-            m = (Map<String, Object>) Json.parse(Files.readString(f));
+            return of(dir, (Map<String, Object>) Json.parse(Files.readString(f)));
         } catch (IllegalArgumentException | ClassCastException e) {
             throw new IOException(f + ": malformed manifest: " + e.getMessage());
         }
+    }
+
+    /**
+     * The set in {@code dir} whose manifest is {@code m} ({@link SetManifest#of}, or its JSON parsed back):
+     * the agent passes the manifests it has just written instead of reading them again.
+     *
+     * @throws ClassCastException if a field has the wrong type
+     */
+    @SuppressWarnings("unchecked")
+    public static ImageSetEntry of(Path dir, Map<String, Object> m) {
         List<Member> members = new ArrayList<>();
         for (Object o : (List<Object>) m.getOrDefault("processes", List.of())) {
             Map<String, Object> p = (Map<String, Object>) o;

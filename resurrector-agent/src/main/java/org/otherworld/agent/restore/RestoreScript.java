@@ -118,13 +118,26 @@ public final class RestoreScript {
         return b.append("wave\n").toString();
     }
 
+    /** "pages-N.img" (N decimal), without a regular expression compiled per file. */
+    static boolean isPageImage(String name) {
+        if (!name.startsWith("pages-") || !name.endsWith(".img") || name.length() <= "pages-.img".length()) {
+            return false;
+        }
+        for (int i = "pages-".length(); i < name.length() - ".img".length(); i++) {
+            if (!Character.isDigit(name.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The bytes of a set's page images (pages-*.img): what its restore copies; 0 when unreadable. */
     static long pageBytes(Path setDir) {
         if (setDir == null) {
             return 0;
         }
         try (java.util.stream.Stream<Path> files = Files.list(setDir)) {
-            return files.filter(f -> f.getFileName().toString().matches("pages-\\d+\\.img")).mapToLong(f -> {
+            return files.filter(f -> isPageImage(f.getFileName().toString())).mapToLong(f -> {
                 try {
                     return Files.size(f);
                 } catch (IOException e) {
@@ -159,7 +172,12 @@ public final class RestoreScript {
      * restore tool leaves them out); returns the number of sets it restores.
      */
     public static int write(Path images) throws IOException {
-        List<ImageSetEntry> sets = RestoreOrder.order(Restorer.find(images, new ArrayList<>()));
+        return write(images, Restorer.find(images, new ArrayList<>()));
+    }
+
+    /** Writes the script for {@code found}, the sets under {@code images}; returns their number. */
+    public static int write(Path images, List<ImageSetEntry> found) throws IOException {
+        List<ImageSetEntry> sets = RestoreOrder.order(found);
         Path f = images.resolve(FILE);
         Files.writeString(f, text(sets), StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -78,6 +78,33 @@ class RestoreScriptTest {
     }
 
     @Test
+    void theAgentsManifestsInMemoryWriteTheSameScriptAsTheirFiles() throws Exception {
+        Path images = tmp.resolve("img");
+        RestorerTest.set(images, 100, 1, 1, false, 100, false);
+        RestorerTest.set(images, 300, 200, 3, true, 300, false);
+        Path big = RestorerTest.set(images, 200, 1, 2, false, 200, false);
+        Files.write(big.resolve("pages-12.img"), new byte[8192]);
+        Files.write(big.resolve("pages-x.img"), new byte[65536]); // not a page image: not counted
+        RestoreScript.write(images);
+        String fromFiles = Files.readString(images.resolve(RestoreScript.FILE));
+        List<ImageSetEntry> inMemory = new ArrayList<>();
+        for (ImageSetEntry e : Restorer.find(images, new ArrayList<>())) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) org.otherworld.agent.json.Json.parse(
+                    Files.readString(e.dir().resolve(org.otherworld.agent.plan.SetManifest.FILE)));
+            inMemory.add(ImageSetEntry.of(e.dir(), m));
+        }
+        java.util.Collections.reverse(inMemory);
+        assertEquals(3, RestoreScript.write(images, inMemory));
+        assertEquals(fromFiles, Files.readString(images.resolve(RestoreScript.FILE)));
+        assertEquals(8192, RestoreScript.pageBytes(big));
+        assertTrue(RestoreScript.isPageImage("pages-1.img"));
+        assertFalse(RestoreScript.isPageImage("pages-.img"));
+        assertFalse(RestoreScript.isPageImage("pages-1a.img"));
+        assertFalse(RestoreScript.isPageImage("pagemap-1.img"));
+    }
+
+    @Test
     void independentSetsRestoreTogetherAndAChildSetAfterItsParentsSet() throws Exception {
         Path images = tmp.resolve("img");
         RestorerTest.set(images, 100, 1, 1, false, 100, false);
