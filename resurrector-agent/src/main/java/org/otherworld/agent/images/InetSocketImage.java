@@ -108,4 +108,10 @@ public record InetSocketImage(long ino, int family, int type, int proto, int sta
         return "inet socket " + ino + " family " + family + " proto " + proto + " state " + state + " " + srcPort
                 + "->" + dstPort + (stream == null ? "" : " " + stream);
     }
+
+    /** This socket with {@code t} as its TCP-repair state. */
+    public InetSocketImage withStream(TcpStreamImage t) {
+        return new InetSocketImage(ino, family, type, proto, state, srcAddr, srcPort, dstAddr, dstPort, backlog, sndbuf,
+                rcvbuf, reuseaddr, reuseport, v6only, shutdown, t);
+    }
 }

@@ -56,6 +56,18 @@ public record TcpStreamImage(int inqSeq, int outqSeq, int unsqLen, int optMask, 
         }
     }
 
+    /** This state with another send queue ({@code write_seq} kept), unsent length and window. */
+    public TcpStreamImage withSendQueue(byte[] sendQueue, int unsent, Window w) {
+        return new TcpStreamImage(inqSeq, outqSeq, unsent, optMask, sndWscale, rcvWscale, mssClamp, timestamp, nodelay,
+                cork, w, inq, sendQueue);
+    }
+
+    /** This state with another receive queue ending at {@code rcvNxt}. */
+    public TcpStreamImage withReceiveQueue(int rcvNxt, byte[] receiveQueue) {
+        return new TcpStreamImage(rcvNxt, outqSeq, unsqLen, optMask, sndWscale, rcvWscale, mssClamp, timestamp, nodelay,
+                cork, window, receiveQueue, outq);
+    }
+
     /** File name of the image of socket inode {@code ino} ("tcp-stream-%x.img", criu/image-desc.c). */
     public static String fileName(long ino) {
         return "tcp-stream-" + Long.toHexString(ino) + ".img";

@@ -76,11 +76,11 @@ public final class LocalConnections {
                 continue; // no peer here, or the pair was handled from the other end
             }
             pairs++;
-            InetSocketImage b = established(out.get(peer));
-            InetSocketImage[] ab = send(out.get(e.getKey()).image(), b);
+            InetSocketImage b = established(reads.get(peer));
+            InetSocketImage[] ab = send(a, b);
             InetSocketImage[] ba = send(ab[1], ab[0]);
-            acked += moved(a, ba[1], true) + moved(b, ba[0], true);
-            delivered += moved(b, ba[0], false) + moved(a, ba[1], false);
+            acked += ackedAway(a, ba[1]) + ackedAway(b, ba[0]);
+            delivered += appended(a, ba[1]) + appended(b, ba[0]);
             out.put(e.getKey(), new InetSocketRead(ba[1], null, e.getValue().dropped()));
             out.put(peer, new InetSocketRead(ba[0], null, reads.get(peer).dropped()));
         }
@@ -119,23 +119,18 @@ public final class LocalConnections {
             int wnd = Math.max(0, rightEdge - newUna);
             wa = new TcpStreamImage.Window(wa.sndWl1(), wnd, Math.max(wa.maxWindow(), wnd), wa.rcvWnd(), wa.rcvWup());
         }
-        TcpStreamImage na = new TcpStreamImage(sa.inqSeq(), write, write - newUna, sa.optMask(), sa.sndWscale(),
-                sa.rcvWscale(), sa.mssClamp(), sa.timestamp(), sa.nodelay(), sa.cork(), wa, sa.inq(), outq);
-        TcpStreamImage nb = new TcpStreamImage(rcv + deliver, sb.outqSeq(), sb.unsqLen(), sb.optMask(), sb.sndWscale(),
-                sb.rcvWscale(), sb.mssClamp(), sb.timestamp(), sb.nodelay(), sb.cork(), sb.window(), inq, sb.outq());
-        return new InetSocketImage[] {withStream(a, na), withStream(b, nb)};
+        return new InetSocketImage[] {a.withStream(sa.withSendQueue(outq, write - newUna, wa)),
+            b.withStream(sb.withReceiveQueue(rcv + deliver, inq))};
     }
 
-    /** Bytes acknowledged away from (acked) or appended to the receive queue of (delivered) a socket. */
-    private static long moved(InetSocketImage before, InetSocketImage after, boolean acked) {
-        return acked ? before.stream().outq().length - after.stream().outq().length
-                : after.stream().inq().length - before.stream().inq().length;
+    /** Bytes that left the socket's send queue. */
+    private static long ackedAway(InetSocketImage before, InetSocketImage after) {
+        return before.stream().outq().length - after.stream().outq().length;
     }
 
-    private static InetSocketImage withStream(InetSocketImage s, TcpStreamImage t) {
-        return new InetSocketImage(s.ino(), s.family(), s.type(), s.proto(), s.state(), s.srcAddr(), s.srcPort(),
-                s.dstAddr(), s.dstPort(), s.backlog(), s.sndbuf(), s.rcvbuf(), s.reuseaddr(), s.reuseport(), s.v6only(),
-                s.shutdown(), t);
+    /** Bytes added to the socket's receive queue. */
+    private static long appended(InetSocketImage before, InetSocketImage after) {
+        return after.stream().inq().length - before.stream().inq().length;
     }
 
     private static InetSocketImage established(InetSocketRead r) {

@@ -118,17 +118,11 @@ public final class RestoreScript {
         return b.append("wave\n").toString();
     }
 
-    /** "pages-N.img" (N decimal), without a regular expression compiled per file. */
+    /** "pages-N.img" (N decimal): the page images of a set. */
+    private static final java.util.regex.Pattern PAGE_IMAGE = java.util.regex.Pattern.compile("pages-\\d+\\.img");
+
     static boolean isPageImage(String name) {
-        if (!name.startsWith("pages-") || !name.endsWith(".img") || name.length() <= "pages-.img".length()) {
-            return false;
-        }
-        for (int i = "pages-".length(); i < name.length() - ".img".length(); i++) {
-            if (!Character.isDigit(name.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
+        return PAGE_IMAGE.matcher(name).matches();
     }
 
     /** The bytes of a set's page images (pages-*.img): what its restore copies; 0 when unreadable. */
