@@ -151,6 +151,7 @@ public final class Trial {
             log.accept("booting guest (" + accel.label() + ", " + o.memoryMiB() + " MiB)");
             g.boot(accel);
             report.put("guest_uname_before_crash", g.console().check("uname -r", Duration.ofSeconds(30)).strip());
+            report.put("clocksource_before_crash", clocksource(g.console()));
             log.accept(String.format("booted in %.1f s; starting %d workloads", tl.between("boot-start", "booted") / 1000.0,
                     o.workloads().size()));
             SerialConsole c = g.console();
@@ -249,6 +250,7 @@ public final class Trial {
             c.check("true", Duration.ofSeconds(60));
             unameAfter = c.check("uname -r", Duration.ofSeconds(30)).strip();
             report.put("guest_uname_after_handover", unameAfter);
+            report.put("clocksource_after_handover", clocksource(c));
             mainKernelBack = true;
             long mem = Long.parseLong(c.check("awk '/MemTotal/ {print $2}' /proc/meminfo", Duration.ofSeconds(30)).strip());
             report.put("main_kernel_after_handover_mem_kib", mem);
@@ -395,6 +397,17 @@ public final class Trial {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The kernel's clock source and, if the kernel gave up on the TSC, its reason: under TCG a kernel that
+     * finds its CPUs' TSCs unsynchronized falls back to the HPET, whose every read is an emulated MMIO
+     * access (each clock_gettime becomes a system call), which slows every clock-heavy program, JVMs first.
+     */
+    private static String clocksource(SerialConsole c) {
+        return c.run("cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>&1; "
+                + "dmesg | grep -o 'Marking TSC unstable.*' | head -n1", Duration.ofSeconds(30)).output().strip()
+                .replace('\n', ' ');
     }
 
     /** Whether the console shows, after {@code from}, that the fault manifested, within {@code bound}. */

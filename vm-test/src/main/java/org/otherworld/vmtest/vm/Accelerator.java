@@ -22,8 +22,23 @@ public enum Accelerator {
         this.qemuName = qemuName;
     }
 
+    /**
+     * The CPU model under TCG: {@code max} without the "enhanced REP MOVSB/STOSB" features. With them the
+     * guest kernel copies to and from user memory and clears pages with byte-wise {@code rep movsb} and
+     * {@code rep stosb}, which QEMU 7.2's TCG executes one byte at a time. After a kexec or a reset in the
+     * same QEMU process, RAM is full of pages that once held code QEMU translated; every store into such
+     * a page takes the emulator's slow path (it checks the store against the page's translated blocks)
+     * until the last block on the page is invalidated. The new kernel hands exactly those pages to the
+     * processes it restores or starts, so byte-wise copies pay the slow path 4096 times a page:
+     * measured in the default trial, criu's one {@code preadv} of a JVM's 27 MB of pages took 12.9 s, and
+     * 2.3 s with 8-byte {@code rep movsq} (each JVM set 11-15 s to restore, then 3.7-3.8 s). A fresh QEMU
+     * process has no such pages, which is why a cold boot there was 3.7 s against 6.5-14.3 s after a
+     * reset in place. Applies to every TCG guest alike: the trials and every baseline of the bench.
+     */
+    static final String TCG_CPU = "max,erms=off,fsrm=off";
+
     public List<String> qemuArgs() {
-        return List.of("-accel", qemuName, "-cpu", "max");
+        return List.of("-accel", qemuName, "-cpu", this == TCG ? TCG_CPU : "max");
     }
 
     public String label() {
