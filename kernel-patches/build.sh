@@ -75,7 +75,11 @@ apt_install() {
 		die "apt-get install $* failed"
 }
 
-pkg_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2> /dev/null | sed -n 's/^install ok installed //p'; }
+# Empty when not installed. dpkg-query exits 1 for a package it has never seen (a fresh machine), which
+# under pipefail would end the script silently at `V=$(pkg_version ...)`.
+pkg_version() {
+	{ dpkg-query -W -f='${Status} ${Version}\n' "$1" 2> /dev/null || true; } | sed -n 's/^install ok installed //p'
+}
 
 # Unpacks Debian's kernel source once per package version; sets SRC_VERSION, CACHE, PRISTINE.
 ensure_source() {
