@@ -25,6 +25,9 @@ final class Resurrect implements Callable<Integer> {
     @Option(names = "--flush-root", defaultValue = "/", description = "Where the dead kernel's paths are rooted here "
             + "for the write-back of dirty file data (default ${DEFAULT-VALUE}).")
     Path flushRoot;
+    @Option(names = "--jobs", defaultValue = "0", description = "How many process trees are written at once "
+            + "(default 0: one per CPU).")
+    int jobs;
     @Option(names = "--no-flush", description = "Do not write back dirty file data.")
     boolean noFlush;
     @Option(names = "--resurrect-faulty", description = "Resurrect the faulty process even without a crash procedure.")
@@ -37,7 +40,7 @@ final class Resurrect implements Callable<Integer> {
     public Integer call() throws Exception {
         JvmStart.log("resurrect", System.err::println);
         Resurrector.Options o = new Resurrector.Options(vmcore, out, stateDir, policy, noFlush ? null : flushRoot,
-                new Planner.Config(resurrectFaulty, allowPartial), profile);
+                new Planner.Config(resurrectFaulty, allowPartial), profile, jobs);
         try {
             new Resurrector(o, System.err::println).run();
             return 0;

@@ -38,7 +38,8 @@ import org.otherworld.agent.vmcore.VmcoreInfo;
  * {@code /sys/kernel/btf/vmlinux}).
  *
  * <p>Errors are one line: {@link VmcoreFormatException} for a bad dump, {@link UnsupportedKernelException}
- * naming what the kernel lacks. Not thread-safe (the address spaces cache translations).
+ * naming what the kernel lacks. Thread-safe: its physical memory, kernel address space and types may be
+ * read from several threads; each {@link UserAddressSpace} it hands out belongs to one thread.
  */
 public final class DeadKernel implements AutoCloseable {
     /** USER_HZ of x86-64 (include/asm-generic/param.h): the clock-tick unit of /proc/PID/stat. */
@@ -67,9 +68,9 @@ public final class DeadKernel implements AutoCloseable {
     private final long physBase;
     private final ListWalker lists;
     private final long structPageSize;
-    private MapleLayout mapleLayout;
-    private XArrayLayout xarrayLayout;
-    private SwapSource swapSource;
+    private volatile MapleLayout mapleLayout; // made on first use; racing threads make equal ones
+    private volatile XArrayLayout xarrayLayout;
+    private volatile SwapSource swapSource;
     private long openStart;
     private final java.util.Map<String, Long> openMs = new java.util.LinkedHashMap<>();
 

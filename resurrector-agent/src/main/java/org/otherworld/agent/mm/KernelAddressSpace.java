@@ -1,5 +1,8 @@
 package org.otherworld.agent.mm;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
 import org.otherworld.agent.vmcore.MemoryAccessException;
 import org.otherworld.agent.vmcore.PhysicalMemory;
 import org.otherworld.agent.vmcore.VirtualMemory;
@@ -10,7 +13,8 @@ import org.otherworld.agent.vmcore.VirtualMemory;
  * modules) through a walk of the kernel page table (init_top_pgt).
  *
  * <p>Reads spanning pages are translated page by page. Walk translations are kept in a small cache of
- * recent leaves (4K/2M/1G). Not thread-safe.
+ * recent leaves (4K/2M/1G). Safe for concurrent readers: the cache holds immutable mappings (a racing
+ * reader sees an old or a new one, both true), and walks of the shared kernel page table take turns.
  */
 public final class KernelAddressSpace implements VirtualMemory {
     /** __START_KERNEL_map (arch/x86/include/asm/page_64_types.h). */
@@ -25,10 +29,8 @@ public final class KernelAddressSpace implements VirtualMemory {
     private final long imageEnd;
     private final long directMapSize;
     private final PageTableWalker walker;
-    private final long[] cacheVa = new long[CACHE_SIZE];
-    private final long[] cacheSize = new long[CACHE_SIZE];
-    private final long[] cachePa = new long[CACHE_SIZE];
-    private int cacheNext;
+    private final AtomicReferenceArray<PageMapping> cache = new AtomicReferenceArray<>(CACHE_SIZE);
+    private final AtomicInteger cacheNext = new AtomicInteger();
 
     /**
      * @param phys           the dump's physical memory
@@ -90,23 +92,22 @@ public final class KernelAddressSpace implements VirtualMemory {
             return va - START_KERNEL_MAP + physBase;
         }
         for (int i = 0; i < CACHE_SIZE; i++) {
-            long s = cacheSize[i];
-            if (s != 0 && Long.compareUnsigned(va - cacheVa[i], s) < 0) {
-                return cachePa[i] + (va - cacheVa[i]);
+            PageMapping c = cache.get(i);
+            if (c != null && Long.compareUnsigned(va - c.va(), c.size()) < 0) {
+                return c.pa() + (va - c.va());
             }
         }
-        PageMapping m = walker.translate(va);
+        PageMapping m;
+        synchronized (walker) { // the walker reuses its table buffers
+            m = walker.translate(va);
+        }
         if (m == null) {
             throw new MemoryAccessException(va, "kernel virtual address not mapped in the kernel page table");
         }
         if (!m.kind().resident()) {
             throw new MemoryAccessException(va, "kernel page not resident: " + m);
         }
-        int slot = cacheNext;
-        cacheNext = (cacheNext + 1) % CACHE_SIZE;
-        cacheVa[slot] = m.va();
-        cachePa[slot] = m.pa();
-        cacheSize[slot] = m.size();
+        cache.set(Math.floorMod(cacheNext.getAndIncrement(), CACHE_SIZE), m);
         return m.physical(va);
     }
 

@@ -27,7 +27,7 @@ import org.otherworld.agent.vmcore.VirtualMemory;
  * is trusted. Value entries are workingset shadows of pages no longer cached.
  *
  * <p>A page that cannot be found, or whose structures look wrong, reads as empty; the reason for the
- * latter is kept in {@link #problems()}. Not thread-safe.
+ * latter is kept in {@link #problems()}. Thread-safe (its methods take turns).
  */
 public final class SwapCacheSource implements SwapSource {
     /** SWAP_ADDRESS_SPACE_SHIFT (include/linux/swap.h, v6.1). */
@@ -85,12 +85,12 @@ public final class SwapCacheSource implements SwapSource {
     }
 
     /** Problems met (corrupt swap-cache structures), at most {@value #MAX_PROBLEMS}. */
-    public List<String> problems() {
+    public synchronized List<String> problems() {
         return List.copyOf(problems);
     }
 
     @Override
-    public Optional<byte[]> readPage(int type, long offset) {
+    public synchronized Optional<byte[]> readPage(int type, long offset) {
         if (type < 0 || type >= layout.maxSwapFiles() || offset < 0 || offset > SWP_OFFSET_MASK) {
             return Optional.empty();
         }
@@ -110,7 +110,7 @@ public final class SwapCacheSource implements SwapSource {
     }
 
     /** The struct page holding slot {@code offset} of swap type {@code type}, or 0 if not cached. */
-    public long cachedPage(int type, long offset) {
+    public synchronized long cachedPage(int type, long offset) {
         return cachedPage(type, offset, "swap cache " + type + "/0x" + Long.toHexString(offset));
     }
 

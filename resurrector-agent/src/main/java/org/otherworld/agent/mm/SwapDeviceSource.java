@@ -25,7 +25,7 @@ import org.otherworld.agent.vmcore.VirtualMemory;
  *
  * <p>Before an area is trusted, its page 0 must carry the swap signature "SWAPSPACE2" in its last 10
  * bytes (union swap_header, include/linux/swap.h), so a wrong or reused device is never read. Pages
- * that cannot be had read as empty; why is kept in {@link #problems()}. Not thread-safe.
+ * that cannot be had read as empty; why is kept in {@link #problems()}. Thread-safe (its methods take turns).
  */
 public final class SwapDeviceSource implements SwapSource, AutoCloseable {
     /** The swap signature of a version-2 swap area (mkswap), at PAGE_SIZE - 10 of page 0. */
@@ -68,24 +68,24 @@ public final class SwapDeviceSource implements SwapSource, AutoCloseable {
     }
 
     /** Problems met (unreadable areas, missing devices, bad signatures), at most {@value #MAX_PROBLEMS}. */
-    public List<String> problems() {
+    public synchronized List<String> problems() {
         return List.copyOf(problems);
     }
 
     /** Why swap type {@code type} cannot be read, or null if it can (or is not in use). */
-    public String areaError(int type) {
+    public synchronized String areaError(int type) {
         Area a = area(type);
         return a == null ? null : a.error();
     }
 
     /** The device mapping of swap type {@code type}, if it is in use and readable. */
-    public Optional<SwapDeviceMap> map(int type) {
+    public synchronized Optional<SwapDeviceMap> map(int type) {
         Area a = area(type);
         return a == null || a.map() == null ? Optional.empty() : Optional.of(a.map());
     }
 
     @Override
-    public Optional<byte[]> readPage(int type, long offset) {
+    public synchronized Optional<byte[]> readPage(int type, long offset) {
         Area a = area(type);
         if (a == null || a.error() != null) {
             return Optional.empty();
@@ -186,7 +186,7 @@ public final class SwapDeviceSource implements SwapSource, AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         for (Area a : areas.values()) {
             if (a != null) {
                 closeQuietly(a.channel());

@@ -30,7 +30,7 @@ public final class DeadKernelIpc implements IpcNamespaceOracle {
     }
 
     @Override
-    public IpcNamespace of(ProcessModel p) {
+    public synchronized IpcNamespace of(ProcessModel p) {
         try {
             KObject nsproxy = kernel.object("task_struct", p.task()).deref("nsproxy");
             long ns = nsproxy == null ? 0 : nsproxy.pointer("ipc_ns");
@@ -65,7 +65,7 @@ public final class DeadKernelIpc implements IpcNamespaceOracle {
      *
      * @throws IOException if a segment cannot be read (the namespace would not be recreated faithfully)
      */
-    public IpcNamespaceImage image(long ns) throws IOException {
+    public synchronized IpcNamespaceImage image(long ns) throws IOException {
         KObject o = kernel.object("ipc_namespace", ns);
         int[] sem = new int[IpcNamespaceImage.Vars.SEM_CTLS];
         for (int i = 0; i < sem.length; i++) {

@@ -13,6 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongPredicate;
 import java.util.function.Supplier;
@@ -60,9 +65,22 @@ public final class Resurrector {
      * @param policyFile the system-process policy, or null for the default
      * @param flushRoot  where the dead kernel's paths are rooted here, or null to skip the write-back
      * @param config     rule switches
+     * @param jobs       how many trees are written at once; 0: one per CPU
      */
     public record Options(Path vmcore, Path out, Path stateDir, Path policyFile, Path flushRoot, Planner.Config config,
-                          Path profile) {
+                          Path profile, int jobs) {
+        public Options {
+            if (jobs < 0) {
+                throw new IllegalArgumentException("jobs must be 0 (one per CPU) or more, not " + jobs);
+            }
+        }
+
+        /** One tree writer per CPU. */
+        public Options(Path vmcore, Path out, Path stateDir, Path policyFile, Path flushRoot, Planner.Config config,
+                       Path profile) {
+            this(vmcore, out, stateDir, policyFile, flushRoot, config, profile, 0);
+        }
+
         /** Without a profile (Linux 6.0+: symbols and types come from the vmcore itself). */
         public Options(Path vmcore, Path out, Path stateDir, Path policyFile, Path flushRoot, Planner.Config config) {
             this(vmcore, out, stateDir, policyFile, flushRoot, config, null);
@@ -71,8 +89,11 @@ public final class Resurrector {
 
     private final Options o;
     private final Consumer<String> log;
-    /** Time spent streaming pages (dump reads, page-table walks, pages-N.img writes) of all trees. */
-    private long pagesNanos;
+    /**
+     * Time spent streaming pages (dump reads, page-table walks, pages-N.img writes), summed over the
+     * tree writers.
+     */
+    private final LongAdder pagesNanos = new LongAdder();
 
     public Resurrector(Options o, Consumer<String> log) {
         this.o = o;
@@ -146,8 +167,8 @@ public final class Resurrector {
 
             ImageMapper mapper = new ImageMapper(task -> robustList(kernel, task), liveFsBase);
             XsaveLayout layout = layoutOf(models);
-            Map<Integer, String> errors = new HashMap<>();
-            Map<Integer, Integer> treeOf = new HashMap<>();
+            Map<Integer, String> errors = new ConcurrentHashMap<>();
+            Map<Integer, Integer> treeOf = new ConcurrentHashMap<>();
             Supplier<KernelVdso> vdso = KernelVdso.lazy(kernel); // read at most once per run
             List<Object> trees = new ArrayList<>();
             long imageBytes = 0;
@@ -156,9 +177,17 @@ public final class Resurrector {
             long treesStart = System.nanoTime();
             detail.put("images_prepare", (treesStart - t3) / 1_000_000);
             List<ImageSetEntry> sets = new ArrayList<>();
-            for (ResurrectionPlan tree : plan.trees()) {
-                Map<String, Object> tr = writeTree(kernel, vdso, ipc, mapper, layout, tree, crashTime, panicMessage, clocks,
-                        errors, treeOf, sets);
+            int jobs = jobs(o.jobs(), plan.trees().size());
+            detail.put("images_tree_writers", (long) jobs);
+            List<TreeResult> treeResults = inParallel(plan.trees(), jobs, tree -> {
+                List<ImageSetEntry> set = new ArrayList<>(1);
+                Map<String, Object> tr = writeTree(kernel, vdso, ipc, mapper, layout, tree, crashTime, panicMessage,
+                        clocks, errors, treeOf, set);
+                return new TreeResult(tr, set);
+            });
+            for (TreeResult w : treeResults) {
+                Map<String, Object> tr = w.report();
+                sets.addAll(w.set());
                 trees.add(tr);
                 imageBytes += (Long) tr.getOrDefault("bytes", 0L);
                 pagesTotal += (Long) tr.getOrDefault("pages", 0L);
@@ -207,9 +236,10 @@ public final class Resurrector {
             totals.put("flush_mb", mb(flushBytes));
             report.put("totals", totals);
             report.put("phases_ms", phases);
-            detail.put("images_pages", pagesNanos / 1_000_000);
-            detail.put("images_pages_mb_per_s", pagesNanos == 0 ? null
-                    : Math.round(pagesTotal * 4096 / 1048576.0 / (pagesNanos / 1e9) * 100) / 100.0);
+            long pagesNs = pagesNanos.sum();
+            detail.put("images_pages", pagesNs / 1_000_000);
+            detail.put("images_pages_mb_per_s", pagesNs == 0 ? null
+                    : Math.round(pagesTotal * 4096 / 1048576.0 / (pagesNs / 1e9) * 100) / 100.0);
             report.put("detail_ms", detail);
             double written = mb(imageBytes + flushBytes);
             long ioMs = (Long) phases.get("images") + (Long) phases.get("flush");
@@ -321,6 +351,74 @@ public final class Resurrector {
         return XsaveLayout.AVX;
     }
 
+    /** One tree's report entry and its image set (none if no process of it could be written). */
+    private record TreeResult(Map<String, Object> report, List<ImageSetEntry> set) {
+    }
+
+    /** How many trees to write at once: {@code requested}, or one per CPU for 0; never more than there are trees. */
+    static int jobs(int requested, int trees) {
+        int n = requested > 0 ? requested : Runtime.getRuntime().availableProcessors();
+        return Math.max(1, Math.min(n, trees));
+    }
+
+    /**
+     * Applies {@code work} to every item on {@code jobs} threads and returns the results in the items'
+     * order. Each tree writer reads the dump through its own page-table walkers; what the writers share
+     * (the dump, the kernel address space and types, the swap sources, the IPC and vDSO readers) is
+     * thread-safe. With one job the items are done here, in order.
+     */
+    static <T, R> List<R> inParallel(List<T> items, int jobs, java.util.function.Function<T, R> work) {
+        if (jobs <= 1 || items.size() <= 1) {
+            return items.stream().map(work).toList();
+        }
+        AtomicInteger next = new AtomicInteger();
+        AtomicReferenceArray<R> out = new AtomicReferenceArray<>(items.size());
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Runnable worker = () -> {
+            for (int i; failure.get() == null && (i = next.getAndIncrement()) < items.size(); ) {
+                try {
+                    out.set(i, work.apply(items.get(i)));
+                } catch (RuntimeException | Error e) {
+                    failure.compareAndSet(null, e);
+                }
+            }
+        };
+        List<Thread> threads = new ArrayList<>();
+        for (int j = 1; j < jobs; j++) {
+            Thread t = new Thread(worker, "tree-writer-" + j);
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        worker.run(); // this thread is the first writer
+        for (Thread t : threads) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Throwable f = failure.get();
+        if (f instanceof RuntimeException r) {
+            throw r;
+        }
+        if (f instanceof Error e) {
+            throw e;
+        }
+        List<R> results = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            results.add(out.get(i));
+        }
+        return results;
+    }
+
     /** Writes one tree; a process that fails is dropped with its descendants and the rest retried. */
     private Map<String, Object> writeTree(DeadKernel kernel, Supplier<KernelVdso> vdso, DeadKernelIpc ipc,
                                           ImageMapper mapper, XsaveLayout layout,
@@ -368,7 +466,7 @@ public final class Resurrector {
                         try {
                             raw.forEachPage(sink);
                         } finally {
-                            pagesNanos += System.nanoTime() - t;
+                            pagesNanos.add(System.nanoTime() - t);
                         }
                     };
                     images.add(mapper.map(p, p == members.get(0), vmas, tagged));

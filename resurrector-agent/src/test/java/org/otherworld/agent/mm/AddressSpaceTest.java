@@ -57,6 +57,51 @@ class AddressSpaceTest {
         assertTrue(f.getMessage().contains("not in the dump"), f.getMessage());
     }
 
+    /**
+     * Several threads read vmalloc pages through one kernel address space (the tree writers do): more pages
+     * than the translation cache holds, so the threads walk the shared page table and overwrite each
+     * other's cache slots all the time; every read must still find its own page.
+     */
+    @Test
+    void vmallocReadsFromSeveralThreads() throws Exception {
+        SparseMemory mem = new SparseMemory();
+        PageTableBuilder b = new PageTableBuilder(mem, 5, 0x100000);
+        long vmalloc = 0xffa0_0000_0010_0000L;
+        int pages = 64;
+        for (int i = 0; i < pages; i++) {
+            long frame = 0x80_0000L + (long) ((i * 37) % pages) * 0x1000; // scattered frames
+            b.map4k(vmalloc + i * 0x1000L, frame, X86PageBits.RW);
+            mem.write(frame + 0x10, java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putLong(0x5eed_0000L + i).array());
+        }
+        KernelAddressSpace k = new KernelAddressSpace(mem.phys(), PAGE_OFFSET, PHYS_BASE,
+                0xffff_ffff_8100_0000L, 0xffff_ffff_8300_0000L, b.top, 5, 1L << 30);
+        int threads = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int stride = 2 * t + 1; // each thread its own order through the pages
+                done.add(pool.submit(() -> {
+                    int reads = 0;
+                    for (int round = 0; round < 300; round++) {
+                        for (int j = 0; j < pages; j++) {
+                            int i = (j * stride + round) % pages;
+                            assertEquals(0x5eed_0000L + i, k.readU64(vmalloc + i * 0x1000L + 0x10), "page " + i);
+                            reads++;
+                        }
+                    }
+                    return reads;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : done) {
+                assertEquals(300 * pages, f.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void userReadsResidentMigratingAndSwappedPages() {
         SparseMemory mem = new SparseMemory();

@@ -110,4 +110,28 @@ class RealCaptureResurrectTest {
             }
         }
     }
+
+    /** Trees written at once by two writers come out byte for byte as when written one after another. */
+    @Test
+    void twoTreeWritersWriteTheSameImages(@TempDir Path one, @TempDir Path two) throws Exception {
+        List<Path> caps = CaptureStore.available();
+        Assumptions.assumeFalse(caps.isEmpty(), "no capture in " + CaptureStore.root() + ": skipped");
+        Path vmcore = caps.get(0).resolve("vmcore");
+        for (Map.Entry<Path, Integer> run : Map.of(one, 1, two, 2).entrySet()) {
+            new Resurrector(new Resurrector.Options(vmcore, run.getKey(), null, null, null, Planner.Config.defaults(),
+                    null, run.getValue()), s -> { }).run();
+        }
+        List<Path> files;
+        try (var walk = Files.walk(one)) {
+            files = walk.filter(Files::isRegularFile).map(one::relativize)
+                    .filter(p -> !p.toString().equals("report.json")).sorted().toList(); // it names its directory
+        }
+        try (var walk = Files.walk(two)) {
+            assertEquals(files.size() + 1, walk.filter(Files::isRegularFile).count());
+        }
+        assertTrue(files.stream().anyMatch(p -> p.getFileName().toString().startsWith("pages-")), files.toString());
+        for (Path f : files) {
+            assertEquals(-1L, Files.mismatch(one.resolve(f), two.resolve(f)), f.toString());
+        }
+    }
 }
