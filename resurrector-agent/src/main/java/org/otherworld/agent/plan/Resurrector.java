@@ -14,11 +14,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -363,58 +367,62 @@ public final class Resurrector {
 
     /**
      * Applies {@code work} to every item on {@code jobs} threads and returns the results in the items'
-     * order. Each tree writer reads the dump through its own page-table walkers; what the writers share
-     * (the dump, the kernel address space and types, the swap sources, the IPC and vDSO readers) is
-     * thread-safe. With one job the items are done here, in order.
+     * order. After a failure no further item is started; the exception of the first failed item (in the
+     * items' order) is rethrown once every writer has stopped. Each tree writer reads the dump through
+     * its own page-table walkers; what the writers share (the dump, the kernel address space and types,
+     * the swap sources, the IPC and vDSO readers) is thread-safe. With one job the items are done here,
+     * in order.
      */
-    static <T, R> List<R> inParallel(List<T> items, int jobs, java.util.function.Function<T, R> work) {
+    static <T, R> List<R> inParallel(List<T> items, int jobs, Function<T, R> work) {
         if (jobs <= 1 || items.size() <= 1) {
             return items.stream().map(work).toList();
         }
-        AtomicInteger next = new AtomicInteger();
-        AtomicReferenceArray<R> out = new AtomicReferenceArray<>(items.size());
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable worker = () -> {
-            for (int i; failure.get() == null && (i = next.getAndIncrement()) < items.size(); ) {
-                try {
-                    out.set(i, work.apply(items.get(i)));
-                } catch (RuntimeException | Error e) {
-                    failure.compareAndSet(null, e);
-                }
-            }
-        };
-        List<Thread> threads = new ArrayList<>();
-        for (int j = 1; j < jobs; j++) {
-            Thread t = new Thread(worker, "tree-writer-" + j);
+        AtomicInteger named = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
+            Thread t = new Thread(r, "tree-writer-" + named.incrementAndGet());
             t.setDaemon(true);
-            t.start();
-            threads.add(t);
-        }
-        worker.run(); // this thread is the first writer
-        for (Thread t : threads) {
-            boolean interrupted = false;
+            return t;
+        });
+        AtomicBoolean failed = new AtomicBoolean();
+        List<Future<R>> futures = items.stream().map(i -> pool.submit(() -> {
+            if (failed.get()) {
+                return null;
+            }
+            try {
+                return work.apply(i);
+            } catch (RuntimeException | Error e) {
+                failed.set(true);
+                throw e;
+            }
+        })).toList();
+        pool.shutdown();
+        List<R> results = new ArrayList<>(items.size());
+        Throwable failure = null;
+        boolean interrupted = false;
+        for (Future<R> f : futures) {
             while (true) {
                 try {
-                    t.join();
+                    R r = f.get();
+                    if (failure == null) {
+                        results.add(r);
+                    }
                     break;
                 } catch (InterruptedException e) {
                     interrupted = true;
+                } catch (ExecutionException e) {
+                    failure = failure == null ? e.getCause() : failure;
+                    break;
                 }
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
-        Throwable f = failure.get();
-        if (f instanceof RuntimeException r) {
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure instanceof RuntimeException r) {
             throw r;
         }
-        if (f instanceof Error e) {
+        if (failure instanceof Error e) {
             throw e;
-        }
-        List<R> results = new ArrayList<>(items.size());
-        for (int i = 0; i < items.size(); i++) {
-            results.add(out.get(i));
         }
         return results;
     }
