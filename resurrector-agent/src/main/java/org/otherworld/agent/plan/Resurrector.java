@@ -47,6 +47,7 @@ import org.otherworld.agent.restore.RestoreScript;
 import org.otherworld.agent.task.ProcessModel;
 import org.otherworld.agent.task.ProcessReader;
 import org.otherworld.agent.task.ThreadModel;
+import org.otherworld.agent.task.Vma;
 import org.otherworld.agent.vmcore.CpuState;
 
 /**
@@ -98,6 +99,8 @@ public final class Resurrector {
      * tree writers.
      */
     private final LongAdder pagesNanos = new LongAdder();
+    /** Of {@link #pagesNanos}: the bulk reads out of the dump, and the writes of the runs into pages-N.img. */
+    private final LongAdder pagesReadNanos = new LongAdder(), pagesWriteNanos = new LongAdder();
 
     public Resurrector(Options o, Consumer<String> log) {
         this.o = o;
@@ -242,6 +245,8 @@ public final class Resurrector {
             report.put("phases_ms", phases);
             long pagesNs = pagesNanos.sum();
             detail.put("images_pages", pagesNs / 1_000_000);
+            detail.put("images_pages_read", pagesReadNanos.sum() / 1_000_000);
+            detail.put("images_pages_write", pagesWriteNanos.sum() / 1_000_000);
             detail.put("images_pages_mb_per_s", pagesNs == 0 ? null
                     : Math.round(pagesTotal * 4096 / 1048576.0 / (pagesNs / 1e9) * 100) / 100.0);
             report.put("detail_ms", detail);
@@ -465,16 +470,19 @@ public final class Resurrector {
                 try {
                     List<VmaImage> vmas = mapper.vmas(p.model());
                     VmcorePageSource raw = new VmcorePageSource(kernel.userMemory(p.model().mm().pgd()),
-                            kernel.physicalMemory(), vmas, anonymous, vdso);
+                            kernel.physicalMemory(), vmas, anonymous, vdso, withAnonVma(kernel, p.model()));
                     sources.add(raw);
                     int pid = p.pid();
                     PageSource tagged = sink -> {
                         current[0] = pid;
                         long t = System.nanoTime();
+                        long r = raw.readNanos(), w = raw.sinkNanos();
                         try {
                             raw.forEachPage(sink);
                         } finally {
                             pagesNanos.add(System.nanoTime() - t);
+                            pagesReadNanos.add(raw.readNanos() - r);
+                            pagesWriteNanos.add(raw.sinkNanos() - w);
                         }
                     };
                     images.add(mapper.map(p, p == members.get(0), vmas, tagged));
@@ -553,6 +561,24 @@ public final class Resurrector {
                 return true; // unknown: keep the page (always correct, only larger)
             }
         };
+    }
+
+    /**
+     * For the start address of one of {@code p}'s VMAs: whether its vm_area_struct has an anon_vma (true
+     * when unknown: the pages are then looked at one by one, always correct).
+     */
+    static LongPredicate withAnonVma(DeadKernel k, ProcessModel p) {
+        Set<Long> without = new HashSet<>();
+        try {
+            for (Vma v : p.vmas()) {
+                if (v.isFile() && v.address() != 0 && k.object("vm_area_struct", v.address()).pointer("anon_vma") == 0) {
+                    without.add(v.start());
+                }
+            }
+        } catch (RuntimeException e) {
+            return start -> true;
+        }
+        return start -> !without.contains(start);
     }
 
     private long flush(DeadKernel kernel, Map<String, Object> flush, List<ProcessPlan> processes) {

@@ -64,12 +64,27 @@ public final class VmcorePageSource implements PageSource {
      */
     public VmcorePageSource(UserAddressSpace space, PhysicalMemory phys, List<VmaImage> vmas,
                             LongPredicate anonymousPage, Supplier<KernelVdso> vdso) {
+        this(space, phys, vmas, anonymousPage, vdso, start -> true);
+    }
+
+    /**
+     * @param mayHoldAnonymous for the start address of a private file mapping: whether it can hold
+     *                         anonymous (copy-on-write) pages at all. The kernel gives a VMA an
+     *                         {@code anon_vma} before the first anonymous page goes in (every copy-on-write
+     *                         path calls {@code anon_vma_prepare}); a VMA without one (a library's code, a
+     *                         read-only mapping) is skipped without a look at its pages.
+     */
+    public VmcorePageSource(UserAddressSpace space, PhysicalMemory phys, List<VmaImage> vmas,
+                            LongPredicate anonymousPage, Supplier<KernelVdso> vdso, LongPredicate mayHoldAnonymous) {
         this.space = space;
         this.phys = phys;
         this.vmas = List.copyOf(vmas);
         this.anonymousPage = anonymousPage;
         this.vdso = vdso;
+        this.mayHoldAnonymous = mayHoldAnonymous;
     }
+
+    private final LongPredicate mayHoldAnonymous;
 
     @Override
     public void forEachPage(PageSink sink) throws IOException {
@@ -79,8 +94,22 @@ public final class VmcorePageSource implements PageSource {
             forEachPage(sink, runs, buf);
         } finally {
             zeroPagesSkipped += runs.zeroSkipped();
+            readNanos += runs.readNanos;
+            sinkNanos += runs.sinkNanos;
         }
     }
+
+    /** Time spent so far copying runs out of the dump (the bulk reads). */
+    public long readNanos() {
+        return readNanos;
+    }
+
+    /** Time spent so far in the sink with the runs (writing pages-N.img). */
+    public long sinkNanos() {
+        return sinkNanos;
+    }
+
+    private long readNanos, sinkNanos;
 
     private void forEachPage(PageSink sink, RunReader runs, byte[] buf) throws IOException {
         for (VmaImage v : vmas) {
@@ -92,6 +121,9 @@ public final class VmcorePageSource implements PageSource {
                 continue;
             }
             boolean filePrivate = (v.status() & VmaStatus.FILE_PRIVATE) != 0;
+            if (filePrivate && anonymousPage != null && !mayHoldAnonymous.test(v.start())) {
+                continue; // no anon_vma: every page still comes from the file
+            }
             runs.skipZeroPages(zeroPagesSkippable(v.status()));
             try {
                 space.pages(v.start(), v.end(), new PageVisitor() {
@@ -164,6 +196,7 @@ public final class VmcorePageSource implements PageSource {
         private long va = -1, pa;
         private int pages;
         private long reads;
+        private long readNanos, sinkNanos;
         private boolean skipZero;
         private long zeroSkipped;
 
@@ -214,6 +247,7 @@ public final class VmcorePageSource implements PageSource {
             }
             int len = pages * PAGE;
             buf.clear();
+            long t0 = System.nanoTime();
             try {
                 phys.read(pa, buf, len);
             } catch (MemoryAccessException e) {
@@ -222,10 +256,11 @@ public final class VmcorePageSource implements PageSource {
             }
             buf.flip();
             reads++;
+            readNanos += System.nanoTime() - t0;
             int n = pages;
             pages = 0;
             if (!skipZero) {
-                sink.pages(va, buf, n);
+                toSink(va, n);
                 return;
             }
             // one look at each page: a run of non-zero pages goes to the sink when a zero page (or the end) ends it
@@ -239,9 +274,18 @@ public final class VmcorePageSource implements PageSource {
                     from = k;
                 } else if (!data && from >= 0) {
                     buf.position(from * PAGE);
-                    sink.pages(va + (long) from * PAGE, buf, k - from);
+                    toSink(va + (long) from * PAGE, k - from);
                     from = -1;
                 }
+            }
+        }
+
+        private void toSink(long at, int count) throws IOException {
+            long t = System.nanoTime();
+            try {
+                sink.pages(at, buf, count);
+            } finally {
+                sinkNanos += System.nanoTime() - t;
             }
         }
 

@@ -150,34 +150,59 @@ public final class Kallsyms {
     /**
      * Expands every name into one byte array (the type character apart), the form {@link SymbolTable}
      * keeps: no String or {@link Symbol} per name for the 80,000-odd names of a 6.1 kernel (this runs
-     * first in the crash kernel, on a cold JVM).
+     * first in the crash kernel, on a cold JVM). Each name's {@code String.hashCode} is computed on the
+     * way from per-token hashes ({@code h = h * 31^len(token) + hash(token)}), so that building the
+     * name index needs no second pass over the bytes.
      */
     private SymbolTable readNames(int n, byte[][] tokens, long[] addresses) {
-        PagedReader names = new PagedReader(vm, tableAddress("kallsyms_names"), "kallsyms_names", MAX_NAMES_BYTES);
+        Names names = new Names(tableAddress("kallsyms_names"), namesBound());
+        int[] tokenHash = new int[TOKENS], tokenPow = new int[TOKENS], tailHash = new int[TOKENS];
+        for (int t = 0; t < TOKENS; t++) {
+            int h = 0, tail = 0, pow = 1;
+            byte[] b = tokens[t];
+            for (int k = 0; k < b.length; k++) {
+                h = 31 * h + (b[k] & 0xff);
+                tail = k == 0 ? 0 : 31 * tail + (b[k] & 0xff);
+                pow *= 31;
+            }
+            tokenHash[t] = h;
+            tokenPow[t] = pow;
+            tailHash[t] = tail;
+        }
         byte[] out = new byte[Math.max(1024, n * 24)];
         int[] start = new int[n + 1];
         byte[] types = new byte[n];
+        int[] hashes = new int[n];
         byte[] name = new byte[MAX_NAME + MAX_TOKEN];
         int used = 0;
-        long pos = 0;
+        int pos = 0;
         for (int i = 0; i < n; i++) {
-            long at = pos;
-            int len = names.u8(pos++);
+            int at = pos;
+            byte[] buf = names.ensure(pos + 2, i);
+            int len = buf[pos++] & 0xff;
             if ((len & 0x80) != 0) {
-                len = (len & 0x7f) | (names.u8(pos++) << 7);
+                len = (len & 0x7f) | ((buf[pos++] & 0xff) << 7);
             }
             if (len == 0) {
                 throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + at + " has length 0");
             }
+            buf = names.ensure(pos + len, i);
             int nl = 0;
+            int h = 0;
             for (int k = 0; k < len; k++) {
-                byte[] t = tokens[names.u8(pos++)];
-                System.arraycopy(t, 0, name, nl, t.length);
-                nl += t.length;
-                if (nl > MAX_NAME) {
+                int code = buf[pos++] & 0xff;
+                byte[] t = tokens[code];
+                if (nl == 0) {
+                    h = tailHash[code]; // the first character is the type, not part of the name
+                } else {
+                    h = h * tokenPow[code] + tokenHash[code];
+                }
+                if (nl + t.length > MAX_NAME) {
                     throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + at
                             + " expands beyond " + MAX_NAME + " characters");
                 }
+                System.arraycopy(t, 0, name, nl, t.length);
+                nl += t.length;
             }
             if (nl < 2) {
                 throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + at
@@ -188,12 +213,91 @@ public final class Kallsyms {
                 out = java.util.Arrays.copyOf(out, Math.max(out.length * 2, used + nl));
             }
             types[i] = name[0];
+            hashes[i] = h;
             System.arraycopy(name, 1, out, used, nl - 1);
             used += nl - 1;
             start[i + 1] = used;
         }
         return SymbolTable.packed("kallsyms of " + info.find("OSRELEASE").orElse("the dead kernel"), out, start,
-                addresses, types);
+                addresses, types, hashes);
+    }
+
+    /**
+     * Where kallsyms_names ends at the latest: the nearest of the other tables VMCOREINFO places after
+     * it (scripts/kallsyms.c emits kallsyms_markers, kallsyms_token_table and kallsyms_token_index
+     * after the names), or -1 when none is within {@link #MAX_NAMES_BYTES}.
+     */
+    private long namesBound() {
+        long names = tableAddress("kallsyms_names");
+        long best = -1;
+        for (String next : new String[] {"kallsyms_markers", "kallsyms_token_table", "kallsyms_token_index"}) {
+            OptionalLong a = info.findSymbol(next);
+            if (a.isPresent() && Long.compareUnsigned(a.getAsLong(), names) > 0) {
+                long d = a.getAsLong() - names;
+                if (d <= MAX_NAMES_BYTES && (best < 0 || d < best)) {
+                    best = d;
+                }
+            }
+        }
+        return best;
+    }
+
+    /**
+     * kallsyms_names as one growing byte array: read in one piece when {@link #namesBound} gives its
+     * greatest size (and that range is readable), else page by page as decoding reaches it, never
+     * touching a page past the last byte used.
+     */
+    private final class Names {
+        private static final int PAGE = 4096;
+        private final long base;
+        private final long limit;
+        private final boolean bounded;
+        private boolean whole;
+        private byte[] buf = new byte[64 << 10];
+        private int avail;
+
+        Names(long base, long bound) {
+            this.base = base;
+            this.bounded = bound > 0;
+            this.limit = bounded ? bound : MAX_NAMES_BYTES;
+            this.whole = bounded;
+        }
+
+        /** The bytes, holding at least offsets {@code [0, end)}; {@code symbol} is the one being decoded. */
+        byte[] ensure(int end, int symbol) {
+            if (end <= avail) {
+                return buf;
+            }
+            if (end > limit) {
+                throw new KallsymsException("kallsyms_names: symbol " + symbol + " runs past offset " + limit + " ("
+                        + (bounded ? "where the next kallsyms table starts" : "the sanity limit") + ")");
+            }
+            if (whole) {
+                whole = false;
+                try {
+                    buf = vm.readBytes(base, (int) limit);
+                    avail = (int) limit;
+                    return buf;
+                } catch (MemoryAccessException e) {
+                    // a hole before the next table: read page by page, as far as decoding goes
+                }
+            }
+            while (avail < end) {
+                long addr = base + avail;
+                int n = (int) Math.min(PAGE - (addr & (PAGE - 1)), limit - avail);
+                if (avail + n > buf.length) {
+                    buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, avail + n));
+                }
+                try {
+                    vm.read(addr, buf, avail, n);
+                } catch (MemoryAccessException e) {
+                    throw new KallsymsException("kallsyms_names: unreadable at offset " + avail + " (symbol " + symbol
+                            + "): " + e.getMessage(), e);
+                }
+                avail += n;
+            }
+            return buf;
+        }
     }
 
     private void selfCheck(SymbolTable table) {

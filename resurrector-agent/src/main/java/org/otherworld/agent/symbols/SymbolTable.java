@@ -40,6 +40,8 @@ public final class SymbolTable {
     private final byte[] types;
     /** Symbol indexes in ascending (unsigned) address order. */
     private final int[] byAddress;
+    /** String.hashCode of each name. */
+    private final int[] hashes;
     /** Open addressing by name hash: symbol index + 1, 0 for an empty slot. */
     private final int[] slots;
     /** The symbols made so far, by index (asked for again and again by address lookups). */
@@ -58,11 +60,20 @@ public final class SymbolTable {
      * characters. The arrays are kept, not copied.
      */
     static SymbolTable packed(String description, byte[] names, int[] nameStart, long[] addresses, byte[] types) {
-        return new SymbolTable(description, new Packed(names, nameStart, addresses, types));
+        return new SymbolTable(description, new Packed(names, nameStart, addresses, types, null));
     }
 
-    /** The arrays of {@link #packed}. */
-    private record Packed(byte[] names, int[] nameStart, long[] addresses, byte[] types) {
+    /**
+     * As {@link #packed(String, byte[], int[], long[], byte[])} with each name's {@code String.hashCode}
+     * already known ({@code hashes}, kept, not copied; a wrong one makes that name unfindable).
+     */
+    static SymbolTable packed(String description, byte[] names, int[] nameStart, long[] addresses, byte[] types,
+                              int[] hashes) {
+        return new SymbolTable(description, new Packed(names, nameStart, addresses, types, hashes));
+    }
+
+    /** The arrays of {@link #packed}; {@code hashes} may be null (computed here). */
+    private record Packed(byte[] names, int[] nameStart, long[] addresses, byte[] types, int[] hashes) {
     }
 
     private SymbolTable(String description, Packed packed) {
@@ -72,22 +83,25 @@ public final class SymbolTable {
         this.addresses = packed.addresses();
         this.types = packed.types();
         int n = addresses.length;
-        if (nameStart.length != n + 1 || types.length != n) {
+        if (nameStart.length != n + 1 || types.length != n
+                || packed.hashes() != null && packed.hashes().length != n) {
             throw new IllegalArgumentException("symbol arrays of different lengths");
         }
+        this.hashes = packed.hashes() != null ? packed.hashes() : hashes(names, nameStart, n);
         this.byAddress = addressOrder(addresses);
         this.made = new Symbol[n];
         int cap = Integer.highestOneBit(Math.max(4, n) * 2 - 1) << 1;
         this.slots = new int[cap];
         for (int i = 0; i < n; i++) {
-            int slot = hash(i) & (cap - 1);
+            int h = hashes[i];
+            int slot = spread(h) & (cap - 1);
             while (true) {
                 int old = slots[slot] - 1;
                 if (old < 0) {
                     slots[slot] = i + 1;
                     break;
                 }
-                if (sameName(old, i)) {
+                if (hashes[old] == h && sameName(old, i)) {
                     if (!isGlobal(old) && isGlobal(i)) {
                         slots[slot] = i + 1;
                     }
@@ -112,7 +126,7 @@ public final class SymbolTable {
             addr[i] = s.address();
             type[i] = (byte) s.type();
         }
-        return new Packed(out.toByteArray(), start, addr, type);
+        return new Packed(out.toByteArray(), start, addr, type, null);
     }
 
     /** 0..n-1 in ascending unsigned address order (stable); kallsyms tables are usually sorted already. */
@@ -141,13 +155,17 @@ public final class SymbolTable {
         return order;
     }
 
-    /** String.hashCode of name {@code i} (its bytes are ISO-8859-1 characters). */
-    private int hash(int i) {
-        int h = 0;
-        for (int k = nameStart[i]; k < nameStart[i + 1]; k++) {
-            h = 31 * h + (names[k] & 0xff);
+    /** String.hashCode of every name (their bytes are ISO-8859-1 characters). */
+    private static int[] hashes(byte[] names, int[] nameStart, int n) {
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int h = 0;
+            for (int k = nameStart[i]; k < nameStart[i + 1]; k++) {
+                h = 31 * h + (names[k] & 0xff);
+            }
+            out[i] = h;
         }
-        return spread(h);
+        return out;
     }
 
     private static int spread(int h) {
@@ -167,13 +185,14 @@ public final class SymbolTable {
     /** The index of the symbol {@code name} resolves to, or -1. */
     private int indexOf(String name) {
         int cap = slots.length;
-        int slot = spread(name.hashCode()) & (cap - 1);
+        int h = name.hashCode();
+        int slot = spread(h) & (cap - 1);
         while (true) {
             int i = slots[slot] - 1;
             if (i < 0) {
                 return -1;
             }
-            if (nameIs(i, name)) {
+            if (hashes[i] == h && nameIs(i, name)) {
                 return i;
             }
             slot = (slot + 1) & (cap - 1);

@@ -82,6 +82,9 @@ class KallsymsTest {
         for (int i = 0; i < e.symbols.size(); i++) {
             Symbol want = e.symbols.get(i);
             assertTrue(t.symbols().contains(want), "missing " + want);
+            assertTrue(t.contains(want.name()), "not found by name: " + want.name());
+            // the name's hash, composed from its tokens, is String.hashCode: the lookup finds that very name
+            assertEquals(want.name(), t.symbol(want.name()).orElseThrow().name());
         }
     }
 
