@@ -101,14 +101,14 @@ public final class Kallsyms {
         for (int i = 0; i < TOKENS; i++) {
             maxOffset = Math.max(maxOffset, LittleEndian.u16(idx, 2 * i));
         }
-        PagedReader table = new PagedReader(vm, tableAddr, "kallsyms_token_table", (long) maxOffset + MAX_TOKEN + 1);
+        TableBytes table = new TableBytes(vm, tableAddr, "kallsyms_token_table", (long) maxOffset + MAX_TOKEN + 1, false);
         byte[][] tokens = new byte[TOKENS][];
         byte[] t = new byte[MAX_TOKEN];
         for (int i = 0; i < TOKENS; i++) {
             int off = LittleEndian.u16(idx, 2 * i);
             int len = 0;
             int c;
-            while ((c = table.u8(off + len)) != 0) {
+            while ((c = table.u8(off + len, "token", i)) != 0) {
                 if (len >= MAX_TOKEN) {
                     throw new KallsymsException("kallsyms_token_table: token " + i + " at offset " + off
                             + " is not terminated within " + MAX_TOKEN + " bytes");
@@ -155,7 +155,9 @@ public final class Kallsyms {
      * name index needs no second pass over the bytes.
      */
     private SymbolTable readNames(int n, byte[][] tokens, long[] addresses) {
-        Names names = new Names(tableAddress("kallsyms_names"), namesBound());
+        long namesAddress = tableAddress("kallsyms_names");
+        long bound = namesBound(namesAddress);
+        TableBytes names = new TableBytes(vm, namesAddress, "kallsyms_names", bound > 0 ? bound : MAX_NAMES_BYTES, bound > 0);
         int[] tokenHash = new int[TOKENS], tokenPow = new int[TOKENS], tailHash = new int[TOKENS];
         for (int t = 0; t < TOKENS; t++) {
             int h = 0, tail = 0, pow = 1;
@@ -178,7 +180,7 @@ public final class Kallsyms {
         int pos = 0;
         for (int i = 0; i < n; i++) {
             int at = pos;
-            byte[] buf = names.ensure(pos + 2, i);
+            byte[] buf = names.upTo(pos + 2, "symbol", i);
             int len = buf[pos++] & 0xff;
             if ((len & 0x80) != 0) {
                 len = (len & 0x7f) | ((buf[pos++] & 0xff) << 7);
@@ -186,7 +188,7 @@ public final class Kallsyms {
             if (len == 0) {
                 throw new KallsymsException("kallsyms_names: symbol " + i + " at offset " + at + " has length 0");
             }
-            buf = names.ensure(pos + len, i);
+            buf = names.upTo(pos + len, "symbol", i);
             int nl = 0;
             int h = 0;
             for (int k = 0; k < len; k++) {
@@ -227,8 +229,7 @@ public final class Kallsyms {
      * it (scripts/kallsyms.c emits kallsyms_markers, kallsyms_token_table and kallsyms_token_index
      * after the names), or -1 when none is within {@link #MAX_NAMES_BYTES}.
      */
-    private long namesBound() {
-        long names = tableAddress("kallsyms_names");
+    private long namesBound(long names) {
         long best = -1;
         for (String next : new String[] {"kallsyms_markers", "kallsyms_token_table", "kallsyms_token_index"}) {
             OptionalLong a = info.findSymbol(next);
@@ -240,64 +241,6 @@ public final class Kallsyms {
             }
         }
         return best;
-    }
-
-    /**
-     * kallsyms_names as one growing byte array: read in one piece when {@link #namesBound} gives its
-     * greatest size (and that range is readable), else page by page as decoding reaches it, never
-     * touching a page past the last byte used.
-     */
-    private final class Names {
-        private static final int PAGE = 4096;
-        private final long base;
-        private final long limit;
-        private final boolean bounded;
-        private boolean whole;
-        private byte[] buf = new byte[64 << 10];
-        private int avail;
-
-        Names(long base, long bound) {
-            this.base = base;
-            this.bounded = bound > 0;
-            this.limit = bounded ? bound : MAX_NAMES_BYTES;
-            this.whole = bounded;
-        }
-
-        /** The bytes, holding at least offsets {@code [0, end)}; {@code symbol} is the one being decoded. */
-        byte[] ensure(int end, int symbol) {
-            if (end <= avail) {
-                return buf;
-            }
-            if (end > limit) {
-                throw new KallsymsException("kallsyms_names: symbol " + symbol + " runs past offset " + limit + " ("
-                        + (bounded ? "where the next kallsyms table starts" : "the sanity limit") + ")");
-            }
-            if (whole) {
-                whole = false;
-                try {
-                    buf = vm.readBytes(base, (int) limit);
-                    avail = (int) limit;
-                    return buf;
-                } catch (MemoryAccessException e) {
-                    // a hole before the next table: read page by page, as far as decoding goes
-                }
-            }
-            while (avail < end) {
-                long addr = base + avail;
-                int n = (int) Math.min(PAGE - (addr & (PAGE - 1)), limit - avail);
-                if (avail + n > buf.length) {
-                    buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, avail + n));
-                }
-                try {
-                    vm.read(addr, buf, avail, n);
-                } catch (MemoryAccessException e) {
-                    throw new KallsymsException("kallsyms_names: unreadable at offset " + avail + " (symbol " + symbol
-                            + "): " + e.getMessage(), e);
-                }
-                avail += n;
-            }
-            return buf;
-        }
     }
 
     private void selfCheck(SymbolTable table) {

@@ -5,21 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongPredicate;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.otherworld.agent.images.ImageFormat;
 import org.otherworld.agent.images.PageSource;
 import org.otherworld.agent.images.VmaImage;
 import org.otherworld.agent.kernel.DeadKernel;
-import org.otherworld.agent.live.CaptureStore;
 import org.otherworld.agent.task.ProcessModel;
-import org.otherworld.agent.task.ProcessReader;
 
 /**
  * On a real capture: skipping the private file mappings whose vm_area_struct has no anon_vma
@@ -51,9 +47,7 @@ class RealCaptureAnonVmaTest {
 
     @Test
     void skippingMappingsWithoutAnonVmaStreamsTheSamePages() throws Exception {
-        List<Path> caps = CaptureStore.available();
-        Assumptions.assumeFalse(caps.isEmpty(), "no capture in " + CaptureStore.root() + ": skipped");
-        try (DeadKernel k = DeadKernel.open(caps.get(0).resolve("vmcore"))) {
+        try (DeadKernel k = FirstCapture.openOrSkip()) {
             LongPredicate anonymous = Resurrector.anonymousTest(k);
             AtomicLong tests = new AtomicLong();
             LongPredicate counted = pa -> {
@@ -63,10 +57,7 @@ class RealCaptureAnonVmaTest {
             ImageMapper mapper = ImageMapper.simple();
             long allTests = 0, skipTests = 0, pages = 0;
             int processes = 0;
-            for (ProcessModel p : new ProcessReader(k).readAll(ProcessReader.Options.summary())) {
-                if (p.mm() == null) {
-                    continue;
-                }
+            for (ProcessModel p : FirstCapture.withMemory(k)) {
                 List<VmaImage> vmas = mapper.vmas(p);
                 tests.set(0);
                 List<Long> every = stream(new VmcorePageSource(k.userMemory(p.mm().pgd()), k.physicalMemory(), vmas,

@@ -18,7 +18,6 @@ import org.otherworld.agent.images.ImageSet;
 import org.otherworld.agent.images.ProcessImage;
 import org.otherworld.agent.images.XsaveLayout;
 import org.otherworld.agent.json.Json;
-import org.otherworld.agent.live.CaptureStore;
 
 /**
  * Runs the whole resurrect step on a real capture of the VM harness (demo workloads shell-loop,
@@ -33,9 +32,7 @@ class RealCaptureResurrectTest {
     @Test
     @SuppressWarnings("unchecked")
     void writesImageSetsForTheDemoWorkloads() throws Exception {
-        List<Path> caps = CaptureStore.available();
-        Assumptions.assumeFalse(caps.isEmpty(), "no capture in " + CaptureStore.root() + ": skipped");
-        Path cap = caps.get(0);
+        Path cap = FirstCapture.vmcoreOrSkip().getParent();
         Map<String, Object> capture = (Map<String, Object>) Json.parse(Files.readString(cap.resolve("capture.json")));
         Map<String, Object> workloads = (Map<String, Object>) capture.get("workloads");
         Assumptions.assumeTrue(workloads != null && workloads.containsKey("shell-loop"),
@@ -111,12 +108,10 @@ class RealCaptureResurrectTest {
         }
     }
 
-    /** Trees written at once by two writers come out byte for byte as when written one after another. */
+    /** Processes read and trees written by two threads come out byte for byte as by one, one after another. */
     @Test
     void twoTreeWritersWriteTheSameImages(@TempDir Path one, @TempDir Path two) throws Exception {
-        List<Path> caps = CaptureStore.available();
-        Assumptions.assumeFalse(caps.isEmpty(), "no capture in " + CaptureStore.root() + ": skipped");
-        Path vmcore = caps.get(0).resolve("vmcore");
+        Path vmcore = FirstCapture.vmcoreOrSkip();
         for (Map.Entry<Path, Integer> run : Map.of(one, 1, two, 2).entrySet()) {
             new Resurrector(new Resurrector.Options(vmcore, run.getKey(), null, null, null, Planner.Config.defaults(),
                     null, run.getValue()), s -> { }).run();

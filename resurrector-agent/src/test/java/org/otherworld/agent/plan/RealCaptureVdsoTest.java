@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.otherworld.agent.images.ImageReader;
@@ -17,12 +16,10 @@ import org.otherworld.agent.images.VmaImage;
 import org.otherworld.agent.images.VmaStatus;
 import org.otherworld.agent.images.XsaveLayout;
 import org.otherworld.agent.kernel.DeadKernel;
-import org.otherworld.agent.live.CaptureStore;
 import org.otherworld.agent.mm.PageKind;
 import org.otherworld.agent.mm.PageVisitor;
 import org.otherworld.agent.mm.UserAddressSpace;
 import org.otherworld.agent.task.ProcessModel;
-import org.otherworld.agent.task.ProcessReader;
 import org.otherworld.agent.task.Vma;
 
 /**
@@ -33,17 +30,12 @@ import org.otherworld.agent.task.Vma;
 class RealCaptureVdsoTest {
     @Test
     void kernelImageEqualsTheResidentVdsoPagesOfProcesses() throws Exception {
-        List<Path> caps = CaptureStore.available();
-        Assumptions.assumeFalse(caps.isEmpty(), "no capture in " + CaptureStore.root() + ": skipped");
-        try (DeadKernel k = DeadKernel.open(caps.get(0).resolve("vmcore"))) {
+        try (DeadKernel k = FirstCapture.openOrSkip()) {
             KernelVdso v = KernelVdso.read(k);
             byte[] img = v.bytes();
             assertArrayEquals(KernelVdso.ELF_MAGIC, Arrays.copyOf(img, 4));
             int compared = 0, withMissing = 0;
-            for (ProcessModel p : new ProcessReader(k).readAll(ProcessReader.Options.summary())) {
-                if (p.mm() == null) {
-                    continue;
-                }
+            for (ProcessModel p : FirstCapture.withMemory(k)) {
                 for (Vma vma : p.vmas()) {
                     if (!"[vdso]".equals(vma.name())) {
                         continue;
@@ -77,9 +69,8 @@ class RealCaptureVdsoTest {
     /** Every resurrected process's image set carries its whole [vdso], starting with the ELF header. */
     @Test
     void imageSetsCarryTheWholeVdso() throws Exception {
-        List<Path> caps = CaptureStore.available();
-        Assumptions.assumeFalse(caps.isEmpty(), "no capture in " + CaptureStore.root() + ": skipped");
-        new Resurrector(new Resurrector.Options(caps.get(0).resolve("vmcore"), out, null, null, null,
+        Path vmcore = FirstCapture.vmcoreOrSkip();
+        new Resurrector(new Resurrector.Options(vmcore, out, null, null, null,
                 Planner.Config.defaults()), s -> { }).run();
         int checked = 0;
         try (var sets = java.nio.file.Files.list(out)) {
