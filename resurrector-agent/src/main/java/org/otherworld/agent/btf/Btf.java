@@ -352,6 +352,19 @@ public final class Btf {
         return string(u32i(member(id, i)));
     }
 
+    /**
+     * Whether member {@code i} of a STRUCT/UNION is named {@code name} (ISO-8859-1 bytes, as
+     * {@code name.getBytes(ISO_8859_1)}); an empty {@code name} matches anonymous members. Compared in the
+     * string section, without making a String per member.
+     */
+    public boolean memberNameIs(int id, int i, byte[] name) {
+        int nameOff = u32i(member(id, i));
+        if (nameOff == 0 || name.length == 0) {
+            return nameOff == 0 && name.length == 0;
+        }
+        return nameIs(nameOff, name);
+    }
+
     /** Type of member {@code i}. */
     public int memberType(int id, int i) {
         return u32i(member(id, i) + 4);
@@ -394,6 +407,42 @@ public final class Btf {
             return kindFlag(id) ? v : v & 0xffffffffL;
         }
         return u32(blob, e + 4) | u32(blob, e + 8) << 32;
+    }
+
+    /**
+     * The value of the first enumerator named {@code name} of any ENUM or ENUM64, in type id order (anonymous
+     * enums included), or empty. The names are compared in the string section itself: no String is made
+     * for the tens of thousands of enumerators a kernel has.
+     */
+    public java.util.OptionalLong enumeratorValue(String name) {
+        byte[] want = name.getBytes(StandardCharsets.ISO_8859_1);
+        byte enumCode = (byte) BtfKind.ENUM.code(), enum64Code = (byte) BtfKind.ENUM64.code();
+        for (int id = 1; id <= count; id++) {
+            if (kinds[id] != enumCode && kinds[id] != enum64Code) {
+                continue;
+            }
+            int n = vlen(id);
+            for (int i = 0; i < n; i++) {
+                if (nameIs(u32i(enumerator(id, i)), want)) {
+                    return java.util.OptionalLong.of(enumValue(id, i));
+                }
+            }
+        }
+        return java.util.OptionalLong.empty();
+    }
+
+    /** Whether the string at {@code nameOff} (validated) is exactly {@code want}. */
+    private boolean nameIs(int nameOff, byte[] want) {
+        int start = strStart + nameOff;
+        if (nameOff + want.length >= strLen) { // the section ends with a NUL: no room for want and its NUL
+            return false;
+        }
+        for (int k = 0; k < want.length; k++) {
+            if (blob[start + k] != want[k]) {
+                return false;
+            }
+        }
+        return blob[start + want.length] == 0;
     }
 
     private int enumerator(int id, int i) {

@@ -25,7 +25,7 @@ final class Resurrect implements Callable<Integer> {
     @Option(names = "--flush-root", defaultValue = "/", description = "Where the dead kernel's paths are rooted here "
             + "for the write-back of dirty file data (default ${DEFAULT-VALUE}).")
     Path flushRoot;
-    @Option(names = "--jobs", defaultValue = "0", description = "How many process trees are written at once "
+    @Option(names = "--jobs", defaultValue = "0", description = "How many processes are read, and process trees written, at once "
             + "(default 0: one per CPU).")
     int jobs;
     @Option(names = "--no-flush", description = "Do not write back dirty file data.")

@@ -63,7 +63,7 @@ public final class PipeRing {
      */
     public static Contents read(KernelTypes types, VirtualMemory kmem, long pipeAddr, PageBytes pages) {
         KObject p = types.object(kmem, "pipe_inode_info", pipeAddr);
-        String what = String.format("pipe_inode_info 0x%x", pipeAddr);
+        String what = "pipe_inode_info 0x" + Long.toHexString(pipeAddr);
         long head = p.u32("head");
         long tail = p.u32("tail");
         int ringSize = (int) p.u32("ring_size");

@@ -155,7 +155,7 @@ public final class PtyPair {
         }
         KObject master = subtype == PTY_TYPE_MASTER ? tty : other;
         KObject slave = subtype == PTY_TYPE_MASTER ? other : tty;
-        String what = String.format("pty %d (master tty 0x%x)", (int) master.s32("index"), master.address());
+        String what = "pty " + (int) master.s32("index") + " (master tty 0x" + Long.toHexString(master.address()) + ")";
         if (subtype(other) != (subtype == PTY_TYPE_MASTER ? PTY_TYPE_SLAVE : PTY_TYPE_MASTER)) {
             throw new IllegalArgumentException(what + ": its link is not the other end of a pty");
         }

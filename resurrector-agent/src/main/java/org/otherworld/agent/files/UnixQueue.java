@@ -43,7 +43,7 @@ public final class UnixQueue {
     public static List<byte[]> read(KernelTypes types, VirtualMemory kmem, long headAddr, boolean stream) {
         KObject head = types.object(kmem, "sk_buff_head", headAddr);
         long qlen = head.u32("qlen");
-        String what = String.format("sk_buff_head 0x%x", headAddr);
+        String what = "sk_buff_head 0x" + Long.toHexString(headAddr);
         if (qlen > MAX_MESSAGES) {
             throw new IllegalArgumentException(what + ": qlen " + qlen);
         }

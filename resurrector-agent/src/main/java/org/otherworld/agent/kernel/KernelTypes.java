@@ -1,7 +1,5 @@
 package org.otherworld.agent.kernel;
 
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.otherworld.agent.btf.Btf;
 import org.otherworld.agent.btf.BtfKind;
@@ -18,7 +16,7 @@ public final class KernelTypes {
     private final Btf btf;
     private final ConcurrentHashMap<Integer, StructType> byId = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, StructType> byName = new ConcurrentHashMap<>();
-    private volatile Map<String, Long> enumConstants;
+    private final ConcurrentHashMap<String, java.util.OptionalLong> enumerators = new ConcurrentHashMap<>();
 
     public KernelTypes(Btf btf) {
         this.btf = btf;
@@ -107,11 +105,8 @@ public final class KernelTypes {
      */
     public long enumValue(String enumName, String constName) {
         if (enumName == null) {
-            Long v = enumConstants().get(constName);
-            if (v == null) {
-                throw new UnknownTypeException("unknown enum constant " + constName + " (searched all enums)");
-            }
-            return v;
+            return enumerator(constName).orElseThrow(
+                    () -> new UnknownTypeException("unknown enum constant " + constName + " (searched all enums)"));
         }
         int id = btf.find(enumName, BtfKind.ENUM);
         if (id == 0) {
@@ -131,26 +126,14 @@ public final class KernelTypes {
 
     /** Whether some enum defines {@code constName}. */
     public boolean hasEnumValue(String constName) {
-        return enumConstants().containsKey(constName);
+        return enumerator(constName).isPresent();
     }
 
-    private Map<String, Long> enumConstants() {
-        Map<String, Long> m = enumConstants;
-        if (m == null) {
-            m = new HashMap<>();
-            for (int id = 1; id <= btf.typeCount(); id++) {
-                BtfKind k = btf.kind(id);
-                if (k == BtfKind.ENUM || k == BtfKind.ENUM64) {
-                    int n = btf.vlen(id);
-                    for (int i = 0; i < n; i++) {
-                        m.putIfAbsent(btf.enumName(id, i), btf.enumValue(id, i));
-                    }
-                }
-            }
-            enumConstants = m;
-        }
-        return m;
+    /** The first enumerator named {@code constName} of all enums, looked up once per name. */
+    private java.util.OptionalLong enumerator(String constName) {
+        return enumerators.computeIfAbsent(constName, btf::enumeratorValue);
     }
+
 
     /**
      * Whether struct {@code structName} exists and has member {@code path}; false for unknown structs,

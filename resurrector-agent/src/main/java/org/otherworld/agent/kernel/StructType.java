@@ -1,5 +1,6 @@
 package org.otherworld.agent.kernel;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,10 +18,14 @@ import org.otherworld.agent.btf.BtfKind;
 public final class StructType {
     /** Bound on anonymous-member nesting, against corrupt (cyclic) type graphs. */
     private static final int MAX_ANON_DEPTH = 32;
+    /** The name of an anonymous member. */
+    private static final byte[] NO_NAME = new byte[0];
 
     private final KernelTypes types;
     private final int typeId;
     private final ConcurrentHashMap<String, Member> members = new ConcurrentHashMap<>();
+    /** Paths {@link #hasMember} found not to exist. */
+    private final java.util.Set<String> absent = ConcurrentHashMap.newKeySet();
 
     StructType(KernelTypes types, int typeId) {
         this.types = types;
@@ -80,17 +85,39 @@ public final class StructType {
         return m;
     }
 
-    /** Whether {@code path} names a member (for feature detection across kernel versions). */
+    /**
+     * Whether {@code path} names a member (for feature detection across kernel versions). An answer of
+     * no is cached too, and found without building the exception {@link #member} would throw: its
+     * message describes the whole struct, which for mm_struct cost about 0.1 s of the crash kernel's
+     * emulated CPU, and some of these questions are asked once per object read.
+     */
     public boolean hasMember(String path) {
+        if (members.containsKey(path)) {
+            return true;
+        }
+        if (absent.contains(path)) {
+            return false;
+        }
         try {
-            member(path);
+            Member m = resolve(path, true);
+            if (m == null) {
+                absent.add(path);
+                return false;
+            }
+            members.putIfAbsent(path, m);
             return true;
         } catch (KernelTypeException e) {
+            absent.add(path);
             return false;
         }
     }
 
     private Member resolve(String path) {
+        return resolve(path, false);
+    }
+
+    /** The member at {@code path}; with {@code orNull}, null where a name is not found instead of throwing. */
+    private Member resolve(String path, boolean orNull) {
         Btf btf = types.btf();
         if (path == null || path.isEmpty()) {
             throw unknown(path, "empty member path");
@@ -115,7 +142,10 @@ public final class StructType {
             if (name.isEmpty()) {
                 throw unknown(path, "empty member name");
             }
-            long[] found = findMember(btf, container, name, 0);
+            long[] found = findMember(btf, container, name.getBytes(StandardCharsets.ISO_8859_1), 0);
+            if (found == null && orNull) {
+                return null;
+            }
             if (found == null) {
                 throw unknown(path, "no member '" + name + "' in " + btf.describe(container));
             }
@@ -188,17 +218,16 @@ public final class StructType {
      * Finds member {@code name} in struct/union {@code id}, descending into anonymous members.
      * Returns {bit offset, kind_flag bitfield size, type id} or null.
      */
-    private long[] findMember(Btf btf, int id, String name, int depth) {
+    private long[] findMember(Btf btf, int id, byte[] name, int depth) {
         if (depth > MAX_ANON_DEPTH) {
             return null;
         }
         int n = btf.vlen(id);
         for (int i = 0; i < n; i++) {
-            String memberName = btf.memberName(id, i);
-            if (memberName.equals(name)) {
+            if (btf.memberNameIs(id, i, name)) {
                 return new long[] {btf.memberBitOffset(id, i), btf.memberBitfieldSize(id, i), btf.memberType(id, i)};
             }
-            if (memberName.isEmpty()) {
+            if (btf.memberNameIs(id, i, NO_NAME)) {
                 int inner = btf.resolve(btf.memberType(id, i));
                 if (btf.kind(inner).isComposite()) {
                     long[] found = findMember(btf, inner, name, depth + 1);

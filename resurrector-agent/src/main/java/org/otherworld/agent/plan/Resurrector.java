@@ -40,6 +40,7 @@ import org.otherworld.agent.images.WriteResult;
 import org.otherworld.agent.images.XsaveLayout;
 import org.otherworld.agent.json.Json;
 import org.otherworld.agent.kernel.DeadKernel;
+import org.otherworld.agent.kernel.KObject;
 import org.otherworld.agent.restore.DirtyPageWriter;
 import org.otherworld.agent.restore.FileSizeReconciler;
 import org.otherworld.agent.restore.ImageSetEntry;
@@ -70,7 +71,7 @@ public final class Resurrector {
      * @param policyFile the system-process policy, or null for the default
      * @param flushRoot  where the dead kernel's paths are rooted here, or null to skip the write-back
      * @param config     rule switches
-     * @param jobs       how many trees are written at once; 0: one per CPU
+     * @param jobs       how many processes are read, and trees written, at once; 0: one per CPU
      */
     public record Options(Path vmcore, Path out, Path stateDir, Path policyFile, Path flushRoot, Planner.Config config,
                           Path profile, int jobs) {
@@ -138,8 +139,7 @@ public final class Resurrector {
             report.put("crash_time", crashTime);
             ClockImage clocks = clocks(kernel, report);
 
-            ProcessReader reader = new ProcessReader(kernel);
-            List<ProcessModel> models = reader.readAll(new ProcessReader.Options(false, true, true, true));
+            List<ProcessModel> models = readProcesses(kernel, detail);
             long t2 = mark(phases, "read", t1);
 
             CrashContext crash = CrashContext.decide(CrashInfo.read(kernel), panicCpu(kernel), kernel.cpus());
@@ -186,7 +186,7 @@ public final class Resurrector {
             List<ImageSetEntry> sets = new ArrayList<>();
             int jobs = jobs(o.jobs(), plan.trees().size());
             detail.put("images_tree_writers", (long) jobs);
-            List<TreeResult> treeResults = inParallel(plan.trees(), jobs, tree -> {
+            List<TreeResult> treeResults = inParallel(plan.trees(), jobs, "tree-writer", tree -> {
                 List<ImageSetEntry> set = new ArrayList<>(1);
                 Map<String, Object> tr = writeTree(kernel, vdso, ipc, mapper, layout, tree, crashTime, panicMessage,
                         clocks, errors, treeOf, set);
@@ -257,9 +257,9 @@ public final class Resurrector {
             report.put("peak_rss_kib", peakRssKib(Path.of("/proc/self/status")));
             report.put("class_data_archive", classDataArchive(Path.of("/proc/self/maps")));
             Files.writeString(o.out().resolve("report.json"), Json.write(report));
-            log.accept(String.format("resurrect: %d of %d processes in %d trees; images %.1f MB, flushed %.1f MB; %d ms",
-                    resurrected, plan.processes().size(), totals.get("trees"), mb(imageBytes), mb(flushBytes),
-                    phases.get("total")));
+            log.accept("resurrect: " + resurrected + " of " + plan.processes().size() + " processes in "
+                    + totals.get("trees") + " trees; images " + mb1(imageBytes) + " MB, flushed " + mb1(flushBytes)
+                    + " MB; " + phases.get("total") + " ms");
             return report;
         }
     }
@@ -324,6 +324,15 @@ public final class Resurrector {
         return Math.round(bytes / 1048576.0 * 100) / 100.0;
     }
 
+    /**
+     * MB with one decimal ("%.1f" without String.format, whose Formatter and locale symbols the
+     * crash kernel's emulated CPU pays for on every call).
+     */
+    static String mb1(long bytes) {
+        long tenths = Math.round(bytes / 1048576.0 * 10);
+        return tenths / 10 + "." + tenths % 10;
+    }
+
     /** The panicking CPU: {@code panic_cpu} (atomic_t), else x86's {@code crashing_cpu}; -1 if unknown. */
     static int panicCpu(DeadKernel k) {
         for (String sym : List.of("panic_cpu", "crashing_cpu")) {
@@ -360,6 +369,23 @@ public final class Resurrector {
         return XsaveLayout.AVX;
     }
 
+    /**
+     * Every user process of the dead kernel, by pid, read on one thread per CPU ({@link Options#jobs}).
+     * Each reader thread has its own {@link ProcessReader} (their caches are not shared); what they share
+     * (the dump, the kernel address space and types) is thread-safe, as for the tree writers. Reading a
+     * process never throws for bad data, so one bad process stops no other.
+     */
+    private List<ProcessModel> readProcesses(DeadKernel kernel, Map<String, Object> detail) {
+        ProcessReader.Options opts = new ProcessReader.Options(false, true, true, true);
+        List<KObject> leaders = new ProcessReader(kernel).processes().leaders();
+        int jobs = jobs(o.jobs(), leaders.size());
+        detail.put("read_threads", (long) jobs);
+        ThreadLocal<ProcessReader> readers = ThreadLocal.withInitial(() -> new ProcessReader(kernel));
+        List<ProcessModel> models = new ArrayList<>(inParallel(leaders, jobs, "process-reader", t -> readers.get().read(t, opts)));
+        models.sort(java.util.Comparator.comparingInt(ProcessModel::pid));
+        return models;
+    }
+
     /** One tree's report entry and its image set (none if no process of it could be written). */
     private record TreeResult(Map<String, Object> report, List<ImageSetEntry> set) {
     }
@@ -373,18 +399,18 @@ public final class Resurrector {
     /**
      * Applies {@code work} to every item on {@code jobs} threads and returns the results in the items'
      * order. After a failure no further item is started; the exception of the first failed item (in the
-     * items' order) is rethrown once every writer has stopped. Each tree writer reads the dump through
-     * its own page-table walkers; what the writers share (the dump, the kernel address space and types,
-     * the swap sources, the IPC and vDSO readers) is thread-safe. With one job the items are done here,
-     * in order.
+     * items' order) is rethrown once every thread has stopped. The threads are named {@code name-N}.
+     * Each tree writer reads the dump through its own page-table walkers, each process reader has its
+     * own {@link ProcessReader}; what they share (the dump, the kernel address space and types, the swap
+     * sources, the IPC and vDSO readers) is thread-safe. With one job the items are done here, in order.
      */
-    static <T, R> List<R> inParallel(List<T> items, int jobs, Function<T, R> work) {
+    static <T, R> List<R> inParallel(List<T> items, int jobs, String name, Function<T, R> work) {
         if (jobs <= 1 || items.size() <= 1) {
             return items.stream().map(work).toList();
         }
         AtomicInteger named = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(jobs, r -> {
-            Thread t = new Thread(r, "tree-writer-" + named.incrementAndGet());
+            Thread t = new Thread(r, name + "-" + named.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -450,8 +476,8 @@ public final class Resurrector {
         if (ns != null) {
             try {
                 ipcImage = ipc.image(ns.address());
-                tr.put("ipc_namespace", String.format("0x%x (%d SysV shm segments)", ns.address(),
-                        ipcImage.segments().size()));
+                tr.put("ipc_namespace", "0x" + Long.toHexString(ns.address()) + " ("
+                        + ipcImage.segments().size() + " SysV shm segments)");
             } catch (IOException | RuntimeException e) {
                 tr.put("error", "IPC namespace: " + oneLine(e));
                 for (ProcessPlan m : members) {
@@ -509,8 +535,8 @@ public final class Resurrector {
                     for (ProcessPlan m : members) {
                         treeOf.put(m.pid(), tree.rootPid());
                     }
-                    log.accept(String.format("tree %d: %d processes, %d pages, %.1f MB", tree.rootPid(), members.size(),
-                            w.pagesWritten(), mb(bytes)));
+                    log.accept("tree " + tree.rootPid() + ": " + members.size() + " processes, " + w.pagesWritten()
+                            + " pages, " + mb1(bytes) + " MB");
                     sets.add(entry); // only a set written whole is restored
                     return tr;
                 } catch (IOException | RuntimeException e) {
@@ -608,8 +634,8 @@ public final class Resurrector {
         }
         flush.put("files", files);
         flush.put("scan_errors", scan.errors());
-        log.accept(String.format("flush: %d of %d dirty files written back, %d pages", r.filesWritten(),
-                scan.persistent().size(), r.pagesWritten()));
+        log.accept("flush: " + r.filesWritten() + " of " + scan.persistent().size() + " dirty files written back, "
+                + r.pagesWritten() + " pages");
         return r.bytesWritten();
     }
 
@@ -639,10 +665,10 @@ public final class Resurrector {
         List<FileSizeReconciler.Outcome> out = new FileSizeReconciler(o.flushRoot(), w).reconcile(open, done);
         flush.put("size_reconciled", out.stream().map(FileSizeReconciler.Outcome::json).toList());
         for (FileSizeReconciler.Outcome x : out) {
-            log.accept(String.format("flush: %s: size on disk %d, dead kernel %d: %d cached pages written%s%s",
-                    x.path(), x.diskSize(), x.size(), x.pages(),
-                    x.uncached() > 0 ? ", " + x.uncached() + " bytes not cached (zeros)" : "",
-                    x.error() == null ? "" : ", error: " + x.error()));
+            log.accept("flush: " + x.path() + ": size on disk " + x.diskSize() + ", dead kernel " + x.size() + ": "
+                    + x.pages() + " cached pages written"
+                    + (x.uncached() > 0 ? ", " + x.uncached() + " bytes not cached (zeros)" : "")
+                    + (x.error() == null ? "" : ", error: " + x.error()));
         }
     }
 

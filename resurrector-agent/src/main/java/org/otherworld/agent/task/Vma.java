@@ -39,7 +39,12 @@ public record Vma(long address, long start, long end, long flags, long pgoff, lo
 
     /** "MAJ:MIN" as /proc/PID/maps prints the device ("%02x:%02x"). */
     public String devString() {
-        return String.format("%02x:%02x", dev >>> 20, dev & 0xfffff);
+        return hex2(dev >>> 20) + ":" + hex2(dev & 0xfffff);
+    }
+
+    private static String hex2(long v) {
+        String h = Long.toHexString(v);
+        return h.length() < 2 ? "0" + h : h;
     }
 
     public long size() {

@@ -128,6 +128,32 @@ class BtfTest {
     }
 
     @Test
+    void enumeratorsAndMemberNamesAreComparedInPlace() {
+        BtfBuilder b = new BtfBuilder();
+        int i = b.intType("int", 4, BtfBuilder.SIGNED);
+        b.enumType(null, 4, true).value("FIRST", 7).value("SHARED", 1).id();
+        b.enumType("later", 4, false).value("SHARED", 2).value("SHAREDX", 3).id();
+        b.enum64(null, 8, false).value("WIDE", 1L << 40).id();
+        BtfBuilder.Composite s = b.struct("holder", 8);
+        int sid = s.id();
+        s.member("", i, 0).member("counter", i, 32);
+        Btf btf = Btf.parse(b.build());
+        assertEquals(7, btf.enumeratorValue("FIRST").getAsLong());
+        assertEquals(1, btf.enumeratorValue("SHARED").getAsLong(), "the first enumerator in type order wins");
+        assertEquals(3, btf.enumeratorValue("SHAREDX").getAsLong());
+        assertEquals(1L << 40, btf.enumeratorValue("WIDE").getAsLong());
+        assertTrue(btf.enumeratorValue("SHARE").isEmpty(), "a prefix is not a match");
+        assertTrue(btf.enumeratorValue("SHAREDXY").isEmpty());
+        assertTrue(btf.enumeratorValue("holder").isEmpty(), "type names are not enumerators");
+        byte[] counter = "counter".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(btf.memberNameIs(sid, 1, counter));
+        assertFalse(btf.memberNameIs(sid, 0, counter));
+        assertTrue(btf.memberNameIs(sid, 0, new byte[0]), "an empty name matches the anonymous member");
+        assertFalse(btf.memberNameIs(sid, 1, new byte[0]));
+        assertFalse(btf.memberNameIs(sid, 1, "count".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+    }
+
+    @Test
     void fullStructPreferredOverEmptyDuplicate() {
         BtfBuilder b = new BtfBuilder();
         int i = b.intType("int", 4, 1);

@@ -89,6 +89,12 @@ class KernelTypesTest {
         assertTrue(types.hasMember("task_struct", "in_iowait"));
         assertFalse(types.hasMember("task_struct", "thread.gsbase"));
         assertFalse(types.hasMember("no_such_struct", "x"));
+        // a no is remembered, and member() still throws the full error for it afterwards
+        assertFalse(types.hasMember("task_struct", "thread.gsbase"));
+        UnknownMemberException e = assertThrows(UnknownMemberException.class,
+                () -> types.struct("task_struct").member("thread.gsbase"));
+        assertTrue(e.getMessage().contains("gsbase") && e.getMessage().contains("thread_struct"), e.getMessage());
+        assertTrue(types.hasMember("task_struct", "thread.fsbase"));
         assertTrue(types.hasStruct("mm_struct"));
         assertFalse(types.hasStruct("maple_tree"));
     }

@@ -165,6 +165,23 @@ class RunReaderTest {
     }
 
     @Test
+    void zeroPageLooksAtEveryByteOfThePageAtItsOffsetOnly() {
+        ByteBuffer b = ByteBuffer.allocateDirect(3 * PAGE);
+        assertEquals(true, VmcorePageSource.RunReader.zeroPage(b, PAGE));
+        for (int at : new int[] {0, 1, 7, 8, PAGE / 2 + 3, PAGE - 1}) {
+            b.put(PAGE + at, (byte) 0x80);
+            assertEquals(false, VmcorePageSource.RunReader.zeroPage(b, PAGE), "non-zero byte at " + at);
+            b.put(PAGE + at, (byte) 0);
+        }
+        b.put(PAGE - 1, (byte) 1); // the neighbours do not count
+        b.put(2 * PAGE, (byte) 1);
+        b.position(PAGE + 100); // nor the buffer's position (the page must lie below its limit)
+        assertEquals(true, VmcorePageSource.RunReader.zeroPage(b, PAGE));
+        assertEquals(false, VmcorePageSource.RunReader.zeroPage(b, 2 * PAGE));
+        assertEquals(PAGE + 100, b.position());
+    }
+
+    @Test
     void zeroPagesAreLeftOutOnlyOfPrivateAnonymousMemory() {
         int anon = org.otherworld.agent.images.VmaStatus.ANON_PRIVATE;
         assertEquals(true, VmcorePageSource.zeroPagesSkippable(anon));

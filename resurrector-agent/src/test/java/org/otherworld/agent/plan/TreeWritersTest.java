@@ -29,7 +29,7 @@ class TreeWritersTest {
         List<Integer> items = IntStream.range(0, 50).boxed().toList();
         Set<Integer> seen = ConcurrentHashMap.newKeySet();
         Set<String> threads = ConcurrentHashMap.newKeySet();
-        List<String> out = Resurrector.inParallel(items, 3, i -> {
+        List<String> out = Resurrector.inParallel(items, 3, "test", i -> {
             assertTrue(seen.add(i), "item " + i + " done twice");
             threads.add(Thread.currentThread().getName());
             if (i % 7 == 0) {
@@ -45,7 +45,7 @@ class TreeWritersTest {
     @Test
     void twoWritersRunAtOnce() {
         CountDownLatch both = new CountDownLatch(2);
-        List<Boolean> met = Resurrector.inParallel(List.of(1, 2), 2, i -> {
+        List<Boolean> met = Resurrector.inParallel(List.of(1, 2), 2, "test", i -> {
             both.countDown();
             try {
                 return both.await(10, TimeUnit.SECONDS); // only true if the other item runs meanwhile
@@ -60,7 +60,7 @@ class TreeWritersTest {
     void oneJobRunsInOrderOnTheCallersThread() {
         Thread caller = Thread.currentThread();
         StringBuilder order = new StringBuilder();
-        Resurrector.inParallel(List.of(1, 2, 3), 1, i -> {
+        Resurrector.inParallel(List.of(1, 2, 3), 1, "test", i -> {
             assertSame(caller, Thread.currentThread());
             order.append(i);
             return i;
@@ -71,7 +71,7 @@ class TreeWritersTest {
     @Test
     void anUnexpectedFailureReachesTheCaller() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> Resurrector.inParallel(List.of(1, 2, 3, 4), 2, i -> {
+                () -> Resurrector.inParallel(List.of(1, 2, 3, 4), 2, "test", i -> {
                     if (i == 3) {
                         throw new IllegalStateException("tree 3 broke");
                     }
