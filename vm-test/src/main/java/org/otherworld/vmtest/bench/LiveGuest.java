@@ -119,7 +119,7 @@ final class LiveGuest {
 
     /** The agent's JVM flags in the crash kernel (crash-kernel/otherworld). */
     static final String AGENT_JVM = "/opt/ow/jre/bin/java -XX:+UseSerialGC -Xmx96m -Xss1m -XX:-UsePerfData"
-            + " -XX:TieredStopAtLevel=1";
+            + " -XX:TieredStopAtLevel=1 -XX:Tier3BackEdgeThreshold=6000";
 
     /** The agent's own class-data sharing archive as the launcher maps it (crash-kernel/otherworld, in /opt/ow/lib). */
     static final String AGENT_ARCHIVE = "-XX:SharedArchiveFile=otherworld-agent.jsa";
