@@ -496,7 +496,7 @@ public final class Resurrector {
                 try {
                     List<VmaImage> vmas = mapper.vmas(p.model());
                     VmcorePageSource raw = new VmcorePageSource(kernel.userMemory(p.model().mm().pgd()),
-                            kernel.physicalMemory(), vmas, anonymous, vdso, withAnonVma(kernel, p.model()));
+                            kernel.physicalMemory(), vmas, anonymous, vdso, withAnonVma(p.model()));
                     sources.add(raw);
                     int pid = p.pid();
                     PageSource tagged = sink -> {
@@ -590,19 +590,15 @@ public final class Resurrector {
     }
 
     /**
-     * For the start address of one of {@code p}'s VMAs: whether its vm_area_struct has an anon_vma (true
-     * when unknown: the pages are then looked at one by one, always correct).
+     * For the start address of one of {@code p}'s VMAs: whether it may hold anonymous pages, i.e. is not
+     * a file mapping whose vm_area_struct has no anon_vma ({@link Vma#anonVma}, read with the VMA).
      */
-    static LongPredicate withAnonVma(DeadKernel k, ProcessModel p) {
+    static LongPredicate withAnonVma(ProcessModel p) {
         Set<Long> without = new HashSet<>();
-        try {
-            for (Vma v : p.vmas()) {
-                if (v.isFile() && v.address() != 0 && k.object("vm_area_struct", v.address()).pointer("anon_vma") == 0) {
-                    without.add(v.start());
-                }
+        for (Vma v : p.vmas()) {
+            if (v.isFile() && !v.anonVma()) {
+                without.add(v.start());
             }
-        } catch (RuntimeException e) {
-            return start -> true;
         }
         return start -> !without.contains(start);
     }

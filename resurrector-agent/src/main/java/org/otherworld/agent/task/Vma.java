@@ -14,9 +14,17 @@ package org.otherworld.agent.task;
  *                [anon:NAME]) or null
  * @param dev     the mapped file's s_dev (kernel encoding: major &lt;&lt; 20 | minor), 0 if anonymous
  * @param inode   the mapped file's inode number, 0 if anonymous
+ * @param anonVma whether the vm_area_struct has an anon_vma: only then can it hold anonymous pages (the
+ *                kernel gives a VMA one before its first copy-on-write page); true where unknown
  */
 public record Vma(long address, long start, long end, long flags, long pgoff, long file, String path, String name,
-                  int dev, long inode) {
+                  int dev, long inode, boolean anonVma) {
+    /** A VMA of which it is not known whether it has an anon_vma (taken as having one). */
+    public Vma(long address, long start, long end, long flags, long pgoff, long file, String path, String name,
+               int dev, long inode) {
+        this(address, start, end, flags, pgoff, file, path, name, dev, inode, true);
+    }
+
     /** Whether the VMA maps a file. */
     public boolean isFile() {
         return file != 0;

@@ -82,7 +82,7 @@ public final class VmaReader {
                 KObject sb = inode.deref("i_sb");
                 dev = sb == null ? 0 : (int) sb.read("s_dev");
             }
-            return new Vma(v.address(), start, end, flags, pgoff, file, path, null, dev, ino);
+            return new Vma(v.address(), start, end, flags, pgoff, file, path, null, dev, ino, hasAnonVma(v));
         }
         String name = opsName(v);
         if (name == null) {
@@ -99,6 +99,15 @@ public final class VmaReader {
             }
         }
         return new Vma(v.address(), start, end, flags, pgoff, 0, null, name, 0, 0);
+    }
+
+    /** Whether vma->anon_vma is set; true when it cannot be read (the pages are then tested one by one). */
+    private static boolean hasAnonVma(KObject v) {
+        try {
+            return v.pointer("anon_vma") != 0;
+        } catch (RuntimeException e) {
+            return true;
+        }
     }
 
     /** vma->vm_ops->name(vma) for the name functions we know; null otherwise. */

@@ -65,7 +65,7 @@ class RealCaptureAnonVmaTest {
                 allTests += tests.get();
                 tests.set(0);
                 List<Long> skipping = stream(new VmcorePageSource(k.userMemory(p.mm().pgd()), k.physicalMemory(), vmas,
-                        counted, null, Resurrector.withAnonVma(k, p)));
+                        counted, null, Resurrector.withAnonVma(p)));
                 skipTests += tests.get();
                 assertEquals(every, skipping, "pid " + p.pid() + ": pages streamed");
                 pages += every.size() / 2;

@@ -190,4 +190,20 @@ class RunReaderTest {
         assertEquals(false, VmcorePageSource.zeroPagesSkippable(anon | org.otherworld.agent.images.VmaStatus.AREA_VVAR));
         assertEquals(false, VmcorePageSource.zeroPagesSkippable(anon | org.otherworld.agent.images.VmaStatus.AREA_AIORING));
     }
+
+    /** Only file mappings whose vm_area_struct is known to have no anon_vma are skipped whole. */
+    @Test
+    void onlyFileMappingsKnownToHaveNoAnonVmaAreSkipped() {
+        org.otherworld.agent.task.Vma code = Models.fileVma(0x500000, 0x502000, "/data/lib/a.so", false);
+        org.otherworld.agent.task.Vma noAnon = new org.otherworld.agent.task.Vma(code.address(), 0x600000, 0x601000,
+                code.flags(), 0, code.file(), code.path(), null, code.dev(), code.inode(), false);
+        org.otherworld.agent.task.Vma anonNoAnonVma = new org.otherworld.agent.task.Vma(0x300, 0x700000, 0x701000,
+                code.flags(), 0, 0, null, null, 0, 0, false);
+        java.util.function.LongPredicate may = Resurrector.withAnonVma(
+                Models.process(50, 1, 50, "app", java.util.List.of(), java.util.List.of(code, noAnon, anonNoAnonVma)));
+        assertEquals(true, may.test(0x500000), "unknown: taken as having one");
+        assertEquals(false, may.test(0x600000));
+        assertEquals(true, may.test(0x700000), "not a file mapping");
+        assertEquals(true, code.anonVma());
+    }
 }
