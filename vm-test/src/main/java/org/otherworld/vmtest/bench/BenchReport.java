@@ -140,14 +140,15 @@ public final class BenchReport {
         Stats coldNoArm = Stats.of(cold.stream().map(c -> (Number) dbl(c.get("total_without_arm_ms"))).toList());
         md.append("| downtime (crash -> first good sessions reply) below cold reboot + restart | resurrection ").append(fmtS(ours))
                 .append(" vs cold reboot ").append(fmtS(coldTotal)).append(" (without its kdump arming: ").append(fmtS(coldNoArm))
-                .append(") | ").append(verdict(ours, coldNoArm, true)).append(" |\n");
+                .append(") | ").append(enough(verdict(ours, coldNoArm, true), Math.min(ours.n(), coldNoArm.n()))).append(" |\n");
         Stats agentTp = Stats.of(trials.stream().filter(t -> "pass".equals(t.get("verdict"))).map(t -> (Number) agentMbPerS(t)).toList());
         Stats criuTp = Stats.of(criu.stream().map(c -> (Number) criuMbPerS(c)).toList());
         String tpRatio = agentTp.median() == null || criuTp.median() == null ? "n/a"
                 : String.format("%.2f", agentTp.median() / criuTp.median());
         md.append("| extraction throughput >= criu dump (ratio >= 1.0) | agent ").append(agentTp.format(v -> String.format("%.2f", v)))
                 .append(" MB/s vs criu dump ").append(criuTp.format(v -> String.format("%.2f", v))).append(" MB/s: ratio ")
-                .append(tpRatio).append(" | ").append(tpRatio.equals("n/a") ? "not measured" : Double.parseDouble(tpRatio) >= 1.0 ? "yes" : "no")
+                .append(tpRatio).append(" | ").append(tpRatio.equals("n/a") ? "not measured"
+                        : enough(Double.parseDouble(tpRatio) >= 1.0 ? "yes" : "no", Math.min(agentTp.n(), criuTp.n())))
                 .append(" |\n");
         List<Map<String, Object>> mem = list(sc.get("memory"));
         Map<String, Object> gib = mem.stream().filter(m -> Long.valueOf(1024).equals(m.get("mib"))).findFirst().orElse(null);
@@ -164,7 +165,7 @@ public final class BenchReport {
             Stats st = Stats.of(e.getValue());
             md.append("| steady-state throughput armed/unarmed >= 0.99: ").append(e.getKey()).append(" | ")
                     .append(st.format(v -> String.format("%.3f", v))).append(" | ")
-                    .append(st.median() >= 0.99 ? "yes (median)" : "no (median)").append(" |\n");
+                    .append(enough(st.median() >= 0.99 ? "yes (median)" : "no (median)", st.n())).append(" |\n");
         }
         md.append("\n## 1. Downtime breakdown of the default trial\n\n");
         md.append("Workloads: the demo workloads plus a `first-request` watcher (owbench watch), a sessions client resurrected\n")
@@ -374,6 +375,20 @@ public final class BenchReport {
         }
         long pass = trials.stream().filter(t -> "pass".equals(t.get("verdict"))).count();
         return pass + " of " + trials.size() + " passed" + (pass == 0 ? " (the table uses all of them)" : " (the table uses the passing ones)");
+    }
+
+    /** The targets are medians of at least this many runs. */
+    static final int MIN_RUNS = 5;
+
+    /**
+     * {@code verdict} as it is when it rests on at least {@link #MIN_RUNS} runs (or nothing was measured);
+     * else marked as not judged, with the number of runs (e.g. a run cut short, or --short).
+     */
+    static String enough(String verdict, int n) {
+        if (n >= MIN_RUNS || verdict.equals("not measured")) {
+            return verdict;
+        }
+        return verdict + "; not judged: n=" + n + ", the target needs a median of at least " + MIN_RUNS;
     }
 
     /** "yes"/"no" on medians (a below b when {@code lower}), or "not measured". */

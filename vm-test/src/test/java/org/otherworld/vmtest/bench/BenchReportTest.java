@@ -99,6 +99,15 @@ class BenchReportTest {
     }
 
     @Test
+    void aVerdictOnFewerThanFiveRunsIsNotJudged() {
+        assertEquals("yes (medians)", BenchReport.enough("yes (medians)", 5));
+        assertEquals("no", BenchReport.enough("no", 7));
+        assertEquals("not measured", BenchReport.enough("not measured", 0));
+        assertEquals("yes (median); not judged: n=1, the target needs a median of at least 5",
+                BenchReport.enough("yes (median)", 1));
+    }
+
+    @Test
     void writesTheReportAndItsCharts(@TempDir Path dir) throws Exception {
         // through JSON, as --report-only reads it
         @SuppressWarnings("unchecked")
@@ -107,10 +116,10 @@ class BenchReportTest {
         String text = Files.readString(md);
         // passing trials only: medians 70 s to first request vs cold 95 s
         assertTrue(text.contains("resurrection 70.0 (60.0-80.0, n=3) s vs cold reboot 95.0 (90.0-100.0, n=2) s"), text);
-        assertTrue(text.contains("(without its kdump arming: 90.0 (85.0-95.0, n=2) s) | yes (medians)"), text);
-        assertTrue(text.contains("ratio 2.00 | yes"), text);
-        assertTrue(text.contains("kvstore | 1.000 (0.990-1.010, n=2) | yes (median)"), text);
-        assertTrue(text.contains("sessions | 0.800 (n=1) | no (median)"), text);
+        assertTrue(text.contains("(without its kdump arming: 90.0 (85.0-95.0, n=2) s) | yes (medians); not judged: n=2, the target needs a median of at least 5"), text);
+        assertTrue(text.contains("ratio 2.00 | yes; not judged: n="), text);
+        assertTrue(text.contains("kvstore | 1.000 (0.990-1.010, n=2) | yes (median); not judged: n=2, the target needs a median of at least 5"), text);
+        assertTrue(text.contains("sessions | 0.800 (n=1) | no (median); not judged: n=1,"), text);
         assertTrue(text.contains("- round 2 unarmed sessions: no measurement (owbench load exit 1; the round gives no ratio "
                 + "for it); server process gone. The server's last output:\n\n      # A fatal error"), text);
         assertTrue(text.contains("| 1 | powered off, new QEMU process | n/a | n/a | n/a | 50.0 s | 49.0 s |"), text);
