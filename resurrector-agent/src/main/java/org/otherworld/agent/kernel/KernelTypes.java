@@ -134,7 +134,6 @@ public final class KernelTypes {
         return enumerators.computeIfAbsent(constName, btf::enumeratorValue);
     }
 
-
     /**
      * Whether struct {@code structName} exists and has member {@code path}; false for unknown structs,
      * so kernels lacking either can be told apart without exceptions.

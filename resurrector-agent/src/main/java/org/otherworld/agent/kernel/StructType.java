@@ -87,9 +87,9 @@ public final class StructType {
 
     /**
      * Whether {@code path} names a member (for feature detection across kernel versions). An answer of
-     * no is cached too, and found without building the exception {@link #member} would throw: its
-     * message describes the whole struct, which for mm_struct cost about 0.1 s of the crash kernel's
-     * emulated CPU, and some of these questions are asked once per object read.
+     * no is cached too, and found without the exception {@link #member} would throw: for the two
+     * mm_struct members of the kernel patch, asked on every unpatched kernel, building it cost 60-80 ms
+     * under qemu-user (docs/vm-test.md), and some of these questions are asked once per object read.
      */
     public boolean hasMember(String path) {
         if (members.containsKey(path)) {

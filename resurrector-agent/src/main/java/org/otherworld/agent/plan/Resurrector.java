@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -377,10 +378,16 @@ public final class Resurrector {
      */
     private List<ProcessModel> readProcesses(DeadKernel kernel, Map<String, Object> detail) {
         ProcessReader.Options opts = new ProcessReader.Options(false, true, true, true);
-        List<KObject> leaders = new ProcessReader(kernel).processes().leaders();
+        ProcessReader lister = new ProcessReader(kernel);
+        List<KObject> leaders = lister.processes().leaders();
         int jobs = jobs(o.jobs(), leaders.size());
         detail.put("read_threads", (long) jobs);
-        ThreadLocal<ProcessReader> readers = ThreadLocal.withInitial(() -> new ProcessReader(kernel));
+        // the reader that listed the processes goes to the first reading thread, a new one to each other
+        AtomicReference<ProcessReader> spare = new AtomicReference<>(lister);
+        ThreadLocal<ProcessReader> readers = ThreadLocal.withInitial(() -> {
+            ProcessReader r = spare.getAndSet(null);
+            return r != null ? r : new ProcessReader(kernel);
+        });
         List<ProcessModel> models = new ArrayList<>(inParallel(leaders, jobs, "process-reader", t -> readers.get().read(t, opts)));
         models.sort(java.util.Comparator.comparingInt(ProcessModel::pid));
         return models;
