@@ -127,6 +127,8 @@ public final class ImageWriter {
         List<String> names = new ArrayList<>();
         FileTable files = new FileTable();
         long pages = 0, skipped = 0, runs = 0;
+        int pagesFiles = 0, pagesDirect = 0;
+        String refusal = null;
         int nextKobj = ROOT_KOBJ_ID + 1;
         int pagesId = 1;
         int ipcNsId = ipcNs == null ? IPC_NS : OWN_IPC_NS;
@@ -154,6 +156,9 @@ public final class ImageWriter {
             pages += pw.written();
             skipped += pw.skipped();
             runs += pw.entries();
+            pagesFiles++;
+            pagesDirect += pw.direct() ? 1 : 0;
+            refusal = refusal != null ? refusal : pw.directRefusal();
             names.add(ImageFormat.pagemap(p.pid()));
             names.add(ImageFormat.pages(pagesId++));
             List<FdinfoEntry> fds = new ArrayList<>();
@@ -222,7 +227,8 @@ public final class ImageWriter {
         InventoryEntry inv = InventoryEntry.newBuilder().setImgVersion(ImageFormat.IMAGES_V1_1).setFdinfoPerId(true)
                 .setRootIds(ids(ROOT_KOBJ_ID, IPC_NS)).setNsPerId(true).setLsmtype(Lsmtype.NO_LSM).build();
         write(dir, ImageFormat.inventory(), ImageFormat.INVENTORY_MAGIC, names, o -> o.write(inv));
-        return new WriteResult(List.copyOf(names), pages, skipped, runs);
+        return new WriteResult(List.copyOf(names), pages, skipped, runs, pagesFiles, pagesDirect,
+                refusal);
     }
 
     /**

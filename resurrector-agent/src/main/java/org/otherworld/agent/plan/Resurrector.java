@@ -182,6 +182,8 @@ public final class Resurrector {
             long imageBytes = 0;
             long pagesTotal = 0;
             long zeroPagesTotal = 0;
+            long pagesFiles = 0, pagesFilesDirect = 0;
+            String directRefused = null;
             long treesStart = System.nanoTime();
             detail.put("images_prepare", (treesStart - t3) / 1_000_000);
             List<ImageSetEntry> sets = new ArrayList<>();
@@ -200,6 +202,9 @@ public final class Resurrector {
                 imageBytes += (Long) tr.getOrDefault("bytes", 0L);
                 pagesTotal += (Long) tr.getOrDefault("pages", 0L);
                 zeroPagesTotal += (Long) tr.getOrDefault("zero_pages_skipped", 0L);
+                pagesFiles += (Long) tr.getOrDefault("pages_files", 0L);
+                pagesFilesDirect += (Long) tr.getOrDefault("pages_files_direct", 0L);
+                directRefused = directRefused != null ? directRefused : (String) tr.get("pages_direct_refused");
             }
             long scriptStart = System.nanoTime();
             detail.put("images_trees", (scriptStart - treesStart) / 1_000_000);
@@ -240,6 +245,11 @@ public final class Resurrector {
             totals.put("trees", (long) treeOf.values().stream().distinct().count());
             totals.put("pages", pagesTotal);
             totals.put("zero_pages_skipped", zeroPagesTotal);
+            totals.put("pages_files", pagesFiles);
+            totals.put("pages_files_direct", pagesFilesDirect); // written with O_DIRECT
+            if (directRefused != null) {
+                totals.put("pages_direct_refused", directRefused);
+            }
             totals.put("image_mb", mb(imageBytes));
             totals.put("flush_mb", mb(flushBytes));
             report.put("totals", totals);
@@ -536,6 +546,11 @@ public final class Resurrector {
                     tr.put("processes", members.stream().map(m -> (long) m.pid()).toList());
                     tr.put("files", (long) w.files().size());
                     tr.put("pages", w.pagesWritten());
+                    tr.put("pages_files", (long) w.pagesFiles());
+                    tr.put("pages_files_direct", (long) w.pagesFilesDirect());
+                    if (w.directRefusal() != null) {
+                        tr.put("pages_direct_refused", w.directRefusal());
+                    }
                     tr.put("zero_pages_skipped", sources.stream().mapToLong(VmcorePageSource::zeroPagesSkipped).sum());
                     tr.put("bytes", bytes);
                     tr.put("ms", (System.nanoTime() - t0) / 1_000_000);

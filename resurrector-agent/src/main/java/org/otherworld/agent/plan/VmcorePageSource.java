@@ -35,10 +35,12 @@ public final class VmcorePageSource implements PageSource {
     /**
      * Largest bulk read: 1 MiB. Large reads of /proc/vmcore cost far less per byte than page-sized ones
      * (one system call or mapped copy per run instead of per page). One direct buffer per thread, reused
-     * by every process of the run.
+     * by every process of the run, page-aligned so that the image writer can hand its runs to an O_DIRECT
+     * write as they are.
      */
     static final int RUN_BYTES = 1 << 20;
-    private static final ThreadLocal<ByteBuffer> RUN_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(RUN_BYTES));
+    private static final ThreadLocal<ByteBuffer> RUN_BUFFER = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(RUN_BYTES + PAGE).alignedSlice(PAGE));
 
     private final UserAddressSpace space;
     private final PhysicalMemory phys;

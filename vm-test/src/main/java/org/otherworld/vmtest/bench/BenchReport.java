@@ -80,8 +80,9 @@ public final class BenchReport {
     }
 
     /**
-     * The agent's extraction throughput (MB/s) in a trial: the memory it extracted (its image MB plus the
-     * all-zero pages it read and left out of the images, which criu dump writes) over the extraction phase.
+     * The agent's extraction throughput (MiB/s, as the report's "MB" throughout) in a trial: the memory it
+     * extracted (its image MiB plus the all-zero pages it read and left out of the images, which criu dump
+     * writes) over the extraction phase.
      */
     static Double agentMbPerS(Map<String, Object> trial) {
         Map<String, Object> agent = Breakdown.map(trial.get("agent"));
@@ -91,10 +92,10 @@ public final class BenchReport {
         if (mb == null || ms == null || ms <= 0) {
             return null;
         }
-        return (mb + (zeroPages == null ? 0 : zeroPages * 4096 / 1e6)) * 1000 / ms;
+        return (mb + (zeroPages == null ? 0 : zeroPages * 4096 / 1048576.0)) * 1000 / ms;
     }
 
-    /** criu dump throughput (MB/s) of a cycle: image KiB over the summed dump time, when every dump worked. */
+    /** criu dump throughput (MiB/s) of a cycle: image KiB over the summed dump time, when every dump worked. */
     static Double criuMbPerS(Map<String, Object> cycle) {
         Double kib = dbl(cycle.get("images_kib_total"));
         Double ms = dbl(cycle.get("dump_ms_total"));
@@ -146,7 +147,7 @@ public final class BenchReport {
         String tpRatio = agentTp.median() == null || criuTp.median() == null ? "n/a"
                 : String.format("%.2f", agentTp.median() / criuTp.median());
         md.append("| extraction throughput >= criu dump (ratio >= 1.0) | agent ").append(agentTp.format(v -> String.format("%.2f", v)))
-                .append(" MB/s vs criu dump ").append(criuTp.format(v -> String.format("%.2f", v))).append(" MB/s: ratio ")
+                .append(" MiB/s vs criu dump ").append(criuTp.format(v -> String.format("%.2f", v))).append(" MiB/s: ratio ")
                 .append(tpRatio).append(" | ").append(tpRatio.equals("n/a") ? "not measured"
                         : enough(Double.parseDouble(tpRatio) >= 1.0 ? "yes" : "no", Math.min(agentTp.n(), criuTp.n())))
                 .append(" |\n");
@@ -187,7 +188,7 @@ public final class BenchReport {
             }
             Charts.bars(bars, "Downtime breakdown, default trial (median, s)", "s", dir.resolve("perf-breakdown.png"));
             md.append("\n![downtime breakdown](perf-breakdown.png)\n");
-            md.append("\nAgent (crash kernel): image MB ").append(Stats.of(trials.stream().map(t -> (Number) dbl(Breakdown.map(t.get("agent")).get("image_mb"))).toList())
+            md.append("\nAgent (crash kernel): image MiB ").append(Stats.of(trials.stream().map(t -> (Number) dbl(Breakdown.map(t.get("agent")).get("image_mb"))).toList())
                     .format(v -> String.format("%.1f", v))).append(", all-zero pages left out of the images ")
                     .append(Stats.of(trials.stream().map(t -> (Number) dbl(Breakdown.map(t.get("agent")).get("zero_pages_skipped"))).toList())
                             .format(v -> String.format("%.0f", v))).append(", peak RSS ")
@@ -218,7 +219,7 @@ public final class BenchReport {
             md.append("| not run | | | | | | |\n");
         }
         md.append("\n(b) `criu dump` (the processes stop) then `criu restore -d` of every workload on the live kernel, host-timed per command.\n\n");
-        md.append("| rep | dump total | restore total | images | dump MB/s | first reply after restore | all ok |\n|---|---|---|---|---|---|---|\n");
+        md.append("| rep | dump total | restore total | images | dump MiB/s | first reply after restore | all ok |\n|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> c : criu) {
             Double mbps = criuMbPerS(c);
             md.append("| ").append(c.get("rep")).append(" | ").append(s(dbl(c.get("dump_ms_total")))).append(" | ")
@@ -268,7 +269,7 @@ public final class BenchReport {
                 md.append("not run\n");
                 continue;
             }
-            md.append("| x | guest MiB | verdict | extraction | downtime (to restore exit) | image MB | agent peak RSS | crash MemAvailable start/after | check |\n")
+            md.append("| x | guest MiB | verdict | extraction | downtime (to restore exit) | image MiB | agent peak RSS | crash MemAvailable start/after | check |\n")
                     .append("|---|---|---|---|---|---|---|---|---|\n");
             Map<String, List<Charts.Point>> series = new LinkedHashMap<>();
             series.put("extraction (s)", new ArrayList<>());

@@ -292,6 +292,17 @@ final class LiveGuest {
         return head + " org.otherworld.demo.Main " + s.program() + " " + s.port() + " /data/bench/" + s.name();
     }
 
+    /** How long a freshly started demo server may take to answer its first request, in seconds (guest clock). */
+    static final int SERVER_UP_S = 240;
+
+    /** Adds whether the server still runs and the end of its log to a failed or erroneous measurement. */
+    private static Map<String, Object> serverState(SerialConsole c, Map<String, Object> m, String pidFile, String serverLog) {
+        m.put("server_alive", c.run("kill -0 $(cat " + pidFile + ")", Duration.ofSeconds(30)).exit() == 0);
+        m.put("server_log", serverLog);
+        m.put("server_log_tail", c.run("tail -n 15 " + serverLog, Duration.ofSeconds(30)).output().strip());
+        return m;
+    }
+
     private List<Object> overheadRound(SerialConsole c, int round, boolean armed) {
         List<Object> out = new ArrayList<>();
         String loaded = c.run(armed ? "[ \"$(cat /sys/kernel/kexec_crash_loaded)\" = 1 ] || /opt/ow/crash-kernel/arm --mode resurrect >/dev/null"
@@ -307,8 +318,23 @@ final class LiveGuest {
             String serverLog = "/data/bench/" + s.name() + "-r" + round + "-" + (armed ? "armed" : "unarmed") + ".log";
             c.check("mkdir -p /data/bench/" + s.name() + " && (setsid sh -c 'echo $$ > " + pidFile + "; " + serverCommand(s, armed)
                     + "' </dev/null >" + serverLog + " 2>&1 &)", Duration.ofSeconds(30));
-            c.check("i=0; until " + tool + " req 127.0.0.1:" + s.port() + " " + s.kind() + "; do i=$((i+1)); [ $i -ge 1800 ] && exit 1; sleep 0.1; done",
-                    Bench.STEP_TIMEOUT);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("round", (long) round);
+            m.put("mode", armed ? "armed" : "unarmed");
+            m.put("server", s.name());
+            // bounded by the guest's own clock, well inside the console command's timeout: a server that
+            // never answers is a failed measurement, and the rounds go on (seen once: the sessions server
+            // of round 2 never answered, and a loop counting tries outlived the console's 300 s)
+            SerialConsole.CommandResult up = c.run("end=$(( $(cut -d. -f1 /proc/uptime) + " + SERVER_UP_S + " )); until "
+                    + tool + " req 127.0.0.1:" + s.port() + " " + s.kind() + " 2>/dev/null; do [ $(cut -d. -f1 /proc/uptime)"
+                    + " -ge $end ] && exit 1; sleep 0.1; done", Bench.STEP_TIMEOUT);
+            if (up.exit() != 0) {
+                m.put("failed", "the server did not answer within " + SERVER_UP_S + " s of its start");
+                out.add(serverState(c, m, pidFile, serverLog));
+                log.accept("bench: overhead " + m);
+                c.run("kill -9 $(cat " + pidFile + "); sleep 1", Duration.ofSeconds(30));
+                continue;
+            }
             // warm-up (class loading and the JIT of a fresh server JVM, slow under TCG): as long as the
             // measurement, at least WARM_UP_MIN_S; a 2 s warm-up left the first mode of a round measuring a cold JVM
             int warm = warmUpSeconds(o.overheadSeconds());
@@ -316,10 +342,6 @@ final class LiveGuest {
                     Duration.ofSeconds(warm + 60L));
             SerialConsole.CommandResult load = c.run(tool + " load 127.0.0.1:" + s.port() + " " + s.kind() + " "
                     + o.overheadSeconds(), Duration.ofSeconds(o.overheadSeconds() + 60L));
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("round", (long) round);
-            m.put("mode", armed ? "armed" : "unarmed");
-            m.put("server", s.name());
             m.putAll(Bench.keyValues(load.output()));
             Object warmErrors = Bench.keyValues(warmUp.output()).get("errors");
             m.put("warm_up_errors", warmErrors);
@@ -331,12 +353,7 @@ final class LiveGuest {
                 // the measurement is kept as failed, with the server's last output, and the rounds go on
                 m.put("failed", load.exit() != 0 ? "owbench load exit " + load.exit() : "no request answered");
             }
-            if (errors || m.containsKey("failed")) {
-                m.put("server_alive", c.run("kill -0 $(cat " + pidFile + ")", Duration.ofSeconds(30)).exit() == 0);
-                m.put("server_log", serverLog);
-                m.put("server_log_tail", c.run("tail -n 15 " + serverLog, Duration.ofSeconds(30)).output().strip());
-            }
-            out.add(m);
+            out.add(errors || m.containsKey("failed") ? serverState(c, m, pidFile, serverLog) : m);
             log.accept("bench: overhead " + m);
             c.run("kill -9 $(cat " + pidFile + "); sleep 1", Duration.ofSeconds(30));
         }
