@@ -123,7 +123,12 @@ public final class Bench {
                 // a point shared by two axes (e.g. 16 MiB, 1 process, 1 thread) is run once per repetition
                 Map<String, Map<String, Object>> done = new LinkedHashMap<>();
                 for (int mib : o.memoryMiB()) {
-                    mem.add(point(o, tools, mib, 1, 1, mib, r, done));
+                    Map<String, Object> p = point(o, tools, mib, 1, 1, mib, r, done);
+                    mem.add(p);
+                    save();
+                    // the same process dumped by criu on a live guest of the same size: the ratio per size
+                    p.put("criu_dump", new LiveGuest(ws, img, o, tools, log, this::save)
+                            .criuDumpOf(tools.memory(mib, 1, 1), guestMemory(mib), dataDiskMiB(mib)));
                     save();
                 }
                 for (int n : o.processes()) {

@@ -95,6 +95,14 @@ public final class BenchReport {
         return (mb + (zeroPages == null ? 0 : zeroPages * 4096 / 1048576.0)) * 1000 / ms;
     }
 
+    /** criu dump throughput (MiB/s) of one dump: image KiB over its time, when it worked. */
+    static Double criuDumpMbPerS(Map<String, Object> dump) {
+        Double kib = dbl(dump.get("images_kib"));
+        Double ms = dbl(dump.get("dump_ms"));
+        return !Long.valueOf(0).equals(dump.get("dump_exit")) || kib == null || ms == null || ms <= 0 ? null
+                : kib / 1024 * 1000 / ms;
+    }
+
     /** criu dump throughput (MiB/s) of a cycle: image KiB over the summed dump time, when every dump worked. */
     static Double criuMbPerS(Map<String, Object> cycle) {
         Double kib = dbl(cycle.get("images_kib_total"));
@@ -269,8 +277,10 @@ public final class BenchReport {
                 md.append("not run\n");
                 continue;
             }
-            md.append("| x | guest MiB | verdict | extraction | downtime (to restore exit) | image MiB | agent peak RSS | crash MemAvailable start/after | check |\n")
-                    .append("|---|---|---|---|---|---|---|---|---|\n");
+            boolean withCriu = axis.equals("memory") && pts.stream().anyMatch(p -> p.get("criu_dump") != null);
+            md.append("| x | guest MiB | verdict | extraction | downtime (to restore exit) | image MiB | agent peak RSS | crash MemAvailable start/after | check |")
+                    .append(withCriu ? " criu dump (live guest) | agent/criu MiB/s |\n" : "\n")
+                    .append("|---|---|---|---|---|---|---|---|---|").append(withCriu ? "---|---|\n" : "\n");
             Map<String, List<Charts.Point>> series = new LinkedHashMap<>();
             series.put("extraction (s)", new ArrayList<>());
             series.put("downtime to restore exit (s)", new ArrayList<>());
@@ -283,7 +293,17 @@ public final class BenchReport {
                         .append(" | ").append(s(dbl(ph.get("extraction")))).append(" | ").append(s(dbl(ph.get("total_to_restore_exit"))))
                         .append(" | ").append(ag.get("image_mb")).append(" | ").append(kib(ag.get("peak_rss_kib"))).append(" | ")
                         .append(kib(ck.get("mem_available_kib_at_start"))).append(" / ").append(kib(ck.get("mem_available_kib_after_agent")))
-                        .append(" | ").append(check.replace("|", "/")).append(" |\n");
+                        .append(" | ").append(check.replace("|", "/")).append(" |");
+                if (withCriu) {
+                    Map<String, Object> cd = Breakdown.map(p.get("criu_dump"));
+                    Double criuRate = criuDumpMbPerS(cd);
+                    Double agentRate = agentMbPerS(p);
+                    md.append(" ").append(criuRate == null ? "failed: " + (cd.get("error") != null ? cd.get("error") : "exit " + cd.get("dump_exit"))
+                                    : s(dbl(cd.get("dump_ms"))) + ", " + kib(cd.get("images_kib")) + ", " + String.format("%.1f MiB/s", criuRate))
+                            .append(" | ").append(criuRate == null || agentRate == null ? "n/a" : String.format("%.2f (%.1f / %.1f)",
+                                    agentRate / criuRate, agentRate, criuRate)).append(" |");
+                }
+                md.append("\n");
                 Double x = dbl(p.get("x"));
                 if (x != null && dbl(ph.get("extraction")) != null) {
                     series.get("extraction (s)").add(new Charts.Point(x, dbl(ph.get("extraction")) / 1000));

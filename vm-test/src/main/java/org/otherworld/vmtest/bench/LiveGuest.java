@@ -202,6 +202,46 @@ final class LiveGuest {
         return m;
     }
 
+    /**
+     * The scaling baseline: {@code criu dump} of one workload (a scaling point's process) on a live guest
+     * of the point's size, host-timed, once. The guest is booted for it and powered off after.
+     */
+    Map<String, Object> criuDumpOf(Workload w, int guestMiB, int dataDiskMiB) {
+        Path dir = o.out().resolve("live-criu").resolve(w.name());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("guest_mib", (long) guestMiB);
+        Guest.Options go = new Guest.Options(guestMiB, 2, "resurrect", Workload.dataFiles(List.of(w)), 0, null,
+                Guest.RESET_IN_PLACE);
+        System.setProperty(Guest.DATA_DISK_MIB, Integer.toString(dataDiskMiB));
+        try (Guest g = new Guest(img, dir, go, new Timeline(), log)) {
+            g.boot(Accelerator.choose(o.accel(), g.spec(), ws.cache(), dir, log));
+            SerialConsole c = g.console();
+            new WorkloadRunner(c, log).start(List.of(w));
+            String pid = c.run("cat " + w.pidFile(), Duration.ofSeconds(30)).output().strip();
+            String d = "/data/criu-bench/" + w.name();
+            int[] exit = new int[1];
+            long dm = Bench.timed(c, "rm -rf " + d + " && mkdir -p " + d + " && criu dump -t " + pid + " -D " + d
+                    + " --shell-job -o dump.log", Bench.STEP_TIMEOUT, exit, null);
+            m.put("dump_exit", (long) exit[0]);
+            m.put("dump_ms", dm);
+            m.put("images_kib", Bench.longOrNull(c.run("du -sk " + d + " | cut -f1", Duration.ofSeconds(30)).output().strip()));
+            if (exit[0] != 0) {
+                m.put("log", c.run("tail -n 3 " + d + "/dump.log 2>&1", Duration.ofSeconds(30)).output());
+            }
+        } catch (RuntimeException e) {
+            m.put("error", String.valueOf(e.getMessage()).split("\n")[0]);
+        } finally {
+            System.clearProperty(Guest.DATA_DISK_MIB);
+            try {
+                Files.deleteIfExists(dir.resolve("data.img"));
+            } catch (IOException ignored) {
+                // left behind
+            }
+        }
+        log.accept("bench: criu dump of " + w.name() + ": " + m);
+        return m;
+    }
+
     /** criu dump (the processes stop) then criu restore of every workload, each host-timed. */
     private Map<String, Object> criuCycle(SerialConsole c, List<Workload> wl, int rep) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -53,10 +53,13 @@ class BenchReportTest {
         gib.put("x", 1024L);
         gib.put("mib", 1024L);
         gib.put("guest_mib", 2048L);
+        // criu dumped the same 1 GiB process on a live guest in 32 s: 32 MiB/s against the agent's 1024/60
+        gib.put("criu_dump", Map.of("guest_mib", 2048L, "dump_exit", 0L, "dump_ms", 32_000L, "images_kib", 1048576L));
         Map<String, Object> small = trial("pass", 6_000, 80_000, 64);
         small.put("x", 64L);
         small.put("mib", 64L);
         small.put("guest_mib", 1024L);
+        small.put("criu_dump", Map.of("guest_mib", 1024L, "error", "the guest did not boot"));
         r.put("scaling", Map.of("memory", List.of(small, gib), "processes", List.of(), "threads", List.of()));
         r.put("overhead", List.of(
                 Map.of("round", 1L, "mode", "armed", "server", "kvstore", "rps", 990.0),
@@ -127,6 +130,9 @@ class BenchReportTest {
         assertTrue(text.contains("3 of 4 passed"), text);
         assertTrue(text.contains("rep 2 kv: dump exit 1, restore exit 1"), text);
         assertTrue(text.contains("### processes\n\nnot run"), text);
+        assertTrue(text.contains("| criu dump (live guest) | agent/criu MiB/s |"), text);
+        assertTrue(text.contains("| 32.0 s, 1024.0 MiB, 32.0 MiB/s | 0.53 (17.1 / 32.0) |"), text);
+        assertTrue(text.contains("| failed: the guest did not boot | n/a |"), text);
         // a failed start is left out: off 10 s and 12 s, auto 6 s
         assertTrue(text.contains("| without the archive (-Xshare:off) | 11.0 (10.0-12.0, n=2) s |"), text);
         assertTrue(text.contains("| with the agent's archive | 6.0 (n=1) s |"), text);
