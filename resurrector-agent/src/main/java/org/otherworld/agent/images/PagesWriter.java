@@ -45,8 +45,11 @@ final class PagesWriter implements PageSource.PageSink, AutoCloseable {
      */
     static final String DIRECT_IO_PROPERTY = "otherworld.direct-io";
     private static final int PAGE = ImageFormat.PAGE_SIZE;
-    /** Per output directory: empty if O_DIRECT is used there (or may be), else why not. */
-    private static final Map<Path, String> DIRECT_REFUSED = new ConcurrentHashMap<>();
+    /**
+     * Per file system (its device number; the directory where that is unknown): empty if O_DIRECT is
+     * used there (or may be), else why not. Every tree has its own directory, on one file system.
+     */
+    private static final Map<Object, String> DIRECT_REFUSED = new ConcurrentHashMap<>();
     /** A thread's staging buffer while no writer of that thread holds it. */
     private static final ThreadLocal<ByteBuffer> SPARE_STAGING = new ThreadLocal<>();
 
@@ -54,7 +57,7 @@ final class PagesWriter implements PageSource.PageSink, AutoCloseable {
     private final List<VmaImage> vmas;
     private final ImageOutput pagemap;
     private final FileChannel pages;
-    private final boolean direct;
+    /** Why pages-N.img is not written with O_DIRECT; null if it is. */
     private final String refusal;
     private final ByteBuffer staging = borrowStaging();
     private int vmaIndex;
@@ -70,11 +73,9 @@ final class PagesWriter implements PageSource.PageSink, AutoCloseable {
     PagesWriter(Path dir, int pid, int pagesId, List<VmaImage> vmas, boolean tryDirect) throws IOException {
         this.pid = pid;
         this.vmas = vmas;
-        FileChannel ch = open(dir.resolve(ImageFormat.pages(pagesId)), tryDirect);
-        this.direct = ch != null;
-        this.refusal = ch != null ? null : tryDirect ? DIRECT_REFUSED.get(dir.toAbsolutePath())
-                : "not wanted (-D" + DIRECT_IO_PROPERTY + "=false)";
-        this.pages = ch != null ? ch : FileChannel.open(dir.resolve(ImageFormat.pages(pagesId)), BUFFERED);
+        PagesFile f = open(dir.resolve(ImageFormat.pages(pagesId)), tryDirect);
+        this.refusal = f.refusal();
+        this.pages = f.channel();
         try {
             this.pagemap = ImageOutput.create(dir.resolve(ImageFormat.pagemap(pid)), ImageFormat.PAGEMAP_MAGIC);
             this.pagemap.write(PagemapHead.newBuilder().setPagesId(pagesId).build());
@@ -88,29 +89,42 @@ final class PagesWriter implements PageSource.PageSink, AutoCloseable {
     private static final OpenOption[] BUFFERED = {StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING};
 
-    /**
-     * Opens {@code file} for writing with O_DIRECT, or returns null where that is not to be used: not
-     * wanted, the file system's block size does not divide the page size, or the open is refused (tmpfs
-     * before Linux 6.6, some network file systems). The answer is kept per directory, so a refusal costs
-     * one failed open per run, not one per process.
-     */
-    static FileChannel open(Path file, boolean tryDirect) throws IOException {
-        if (!tryDirect) {
-            return null;
-        }
-        Path dir = file.toAbsolutePath().getParent();
-        if (!DIRECT_REFUSED.computeIfAbsent(dir, PagesWriter::blockSizeRefusal).isEmpty()) {
-            return null;
-        }
-        try {
-            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING, ExtendedOpenOption.DIRECT);
-        } catch (IOException | UnsupportedOperationException e) {
-            DIRECT_REFUSED.put(dir, "open with O_DIRECT refused: " + e);
-            return null;
-        }
+    /** pages-N.img opened for writing: with O_DIRECT when {@code refusal} is null, else why not. */
+    record PagesFile(FileChannel channel, String refusal) {
     }
 
+    /**
+     * Opens {@code file} for writing, with O_DIRECT unless that is not wanted, the file system's block
+     * size does not divide the page size, or the open is refused (tmpfs before Linux 6.6, some network
+     * file systems). The answer is kept per file system, so a refusal costs one failed open per run.
+     */
+    static PagesFile open(Path file, boolean tryDirect) throws IOException {
+        String refused = "not wanted (-D" + DIRECT_IO_PROPERTY + "=false)";
+        if (tryDirect) {
+            Path dir = file.toAbsolutePath().getParent();
+            Object fs = fileSystemOf(dir);
+            refused = DIRECT_REFUSED.computeIfAbsent(fs, k -> blockSizeRefusal(dir));
+            if (refused.isEmpty()) {
+                try {
+                    return new PagesFile(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING, ExtendedOpenOption.DIRECT), null);
+                } catch (IOException | UnsupportedOperationException e) {
+                    refused = "open with O_DIRECT refused: " + e;
+                    DIRECT_REFUSED.put(fs, refused);
+                }
+            }
+        }
+        return new PagesFile(FileChannel.open(file, BUFFERED), refused);
+    }
+
+    /** The device number of the file system holding {@code dir} (one stat), or {@code dir} if unknown. */
+    private static Object fileSystemOf(Path dir) {
+        try {
+            return Files.getAttribute(dir, "unix:dev");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return dir;
+        }
+    }
 
     private static String blockSizeRefusal(Path dir) {
         try {
@@ -132,7 +146,7 @@ final class PagesWriter implements PageSource.PageSink, AutoCloseable {
 
     /** Whether pages-N.img is written with O_DIRECT. */
     boolean direct() {
-        return direct;
+        return refusal == null;
     }
 
     /** Why pages-N.img is not written with O_DIRECT, or null if it is. */
@@ -161,7 +175,7 @@ final class PagesWriter implements PageSource.PageSink, AutoCloseable {
         while (left > 0) {
             int n = accept(a, left);
             int take = Math.abs(n);
-            if (n > 0 && (!direct || take >= DIRECT_RUN_PAGES && aligned(data))) {
+            if (n > 0 && (refusal != null || take >= DIRECT_RUN_PAGES && aligned(data))) {
                 drainStaging();
                 int limit = data.limit();
                 data.limit(data.position() + take * PAGE);

@@ -146,6 +146,16 @@ public final class Bench {
         return results;
     }
 
+    /** Runs {@code work} with guests booted meanwhile given a data disk of {@code mib} MiB. */
+    static <T> T withDataDisk(int mib, java.util.function.Supplier<T> work) {
+        System.setProperty(Guest.DATA_DISK_MIB, Integer.toString(mib));
+        try {
+            return work.get();
+        } finally {
+            System.clearProperty(Guest.DATA_DISK_MIB);
+        }
+    }
+
     /** Data disk for a process of {@code mib} MiB: the default 1024 MiB plus twice the process. */
     static int dataDiskMiB(int mib) {
         return mib <= 128 ? 1024 : 1024 + 2 * mib;
@@ -167,12 +177,7 @@ public final class Bench {
             r = new LinkedHashMap<>(done.get(w.name()));
         } else {
             // the data disk holds the images (and the disk's 1 GiB default cannot hold a 1 GiB process's)
-            System.setProperty(Guest.DATA_DISK_MIB, Integer.toString(dataDiskMiB(mib)));
-            try {
-                r = trial(o, w.name() + "-" + rep, guestMemory(mib), List.of(w), rep);
-            } finally {
-                System.clearProperty(Guest.DATA_DISK_MIB);
-            }
+            r = withDataDisk(dataDiskMiB(mib), () -> trial(o, w.name() + "-" + rep, guestMemory(mib), List.of(w), rep));
             r.put("data_disk_mib", (long) dataDiskMiB(mib));
         }
         done.putIfAbsent(w.name(), r);

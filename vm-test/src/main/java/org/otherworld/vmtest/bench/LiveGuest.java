@@ -212,26 +212,22 @@ final class LiveGuest {
         m.put("guest_mib", (long) guestMiB);
         Guest.Options go = new Guest.Options(guestMiB, 2, "resurrect", Workload.dataFiles(List.of(w)), 0, null,
                 Guest.RESET_IN_PLACE);
-        System.setProperty(Guest.DATA_DISK_MIB, Integer.toString(dataDiskMiB));
-        try (Guest g = new Guest(img, dir, go, new Timeline(), log)) {
-            g.boot(Accelerator.choose(o.accel(), g.spec(), ws.cache(), dir, log));
-            SerialConsole c = g.console();
-            new WorkloadRunner(c, log).start(List.of(w));
-            String pid = c.run("cat " + w.pidFile(), Duration.ofSeconds(30)).output().strip();
-            String d = "/data/criu-bench/" + w.name();
-            int[] exit = new int[1];
-            long dm = Bench.timed(c, "rm -rf " + d + " && mkdir -p " + d + " && criu dump -t " + pid + " -D " + d
-                    + " --shell-job -o dump.log", Bench.STEP_TIMEOUT, exit, null);
-            m.put("dump_exit", (long) exit[0]);
-            m.put("dump_ms", dm);
-            m.put("images_kib", Bench.longOrNull(c.run("du -sk " + d + " | cut -f1", Duration.ofSeconds(30)).output().strip()));
-            if (exit[0] != 0) {
-                m.put("log", c.run("tail -n 3 " + d + "/dump.log 2>&1", Duration.ofSeconds(30)).output());
-            }
+        try {
+            Bench.withDataDisk(dataDiskMiB, () -> {
+                try (Guest g = new Guest(img, dir, go, new Timeline(), log)) {
+                    g.boot(Accelerator.choose(o.accel(), g.spec(), ws.cache(), dir, log));
+                    SerialConsole c = g.console();
+                    new WorkloadRunner(c, log).start(List.of(w));
+                    String d = criuDump(c, w, m);
+                    if ((Long) m.get("dump_exit") != 0) {
+                        m.put("log", c.run("tail -n 3 " + d + "/dump.log 2>&1", Duration.ofSeconds(30)).output());
+                    }
+                }
+                return m;
+            });
         } catch (RuntimeException e) {
             m.put("error", String.valueOf(e.getMessage()).split("\n")[0]);
         } finally {
-            System.clearProperty(Guest.DATA_DISK_MIB);
             try {
                 Files.deleteIfExists(dir.resolve("data.img"));
             } catch (IOException ignored) {
@@ -240,6 +236,22 @@ final class LiveGuest {
         }
         log.accept("bench: criu dump of " + w.name() + ": " + m);
         return m;
+    }
+
+    /**
+     * {@code criu dump} of workload {@code w} (it stops) into /data/criu-bench/NAME, host-timed: puts
+     * {@code dump_exit}, {@code dump_ms} and {@code images_kib} into {@code into}; returns the directory.
+     */
+    private static String criuDump(SerialConsole c, Workload w, Map<String, Object> into) {
+        String d = "/data/criu-bench/" + w.name();
+        String pid = c.run("cat " + w.pidFile(), Duration.ofSeconds(30)).output().strip();
+        int[] exit = new int[1];
+        long dm = Bench.timed(c, "rm -rf " + d + " && mkdir -p " + d + " && criu dump -t " + pid + " -D " + d
+                + " --shell-job -o dump.log", Bench.STEP_TIMEOUT, exit, null);
+        into.put("dump_exit", (long) exit[0]);
+        into.put("dump_ms", dm);
+        into.put("images_kib", Bench.longOrNull(c.run("du -sk " + d + " | cut -f1", Duration.ofSeconds(30)).output().strip()));
+        return d;
     }
 
     /** criu dump (the processes stop) then criu restore of every workload, each host-timed. */
@@ -254,17 +266,10 @@ final class LiveGuest {
         for (Workload w : wl) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("name", w.name());
-            String d = "/data/criu-bench/" + w.name();
-            String pid = c.run("cat " + w.pidFile(), Duration.ofSeconds(30)).output().strip();
+            String d = criuDump(c, w, e);
+            long dm = (Long) e.get("dump_ms");
             int[] exit = new int[1];
-            StringBuilder out = new StringBuilder();
-            long dm = Bench.timed(c, "rm -rf " + d + " && mkdir -p " + d + " && criu dump -t " + pid + " -D " + d
-                    + " --shell-job -o dump.log", Bench.STEP_TIMEOUT, exit, out);
-            e.put("dump_exit", (long) exit[0]);
-            e.put("dump_ms", dm);
-            String size = c.run("du -sk " + d + " | cut -f1", Duration.ofSeconds(30)).output().strip();
-            e.put("images_kib", Bench.longOrNull(size));
-            long rm = Bench.timed(c, "criu restore -D " + d + " --shell-job -d -o restore.log", Bench.STEP_TIMEOUT, exit, out);
+            long rm = Bench.timed(c, "criu restore -D " + d + " --shell-job -d -o restore.log", Bench.STEP_TIMEOUT, exit, null);
             e.put("restore_exit", (long) exit[0]);
             e.put("restore_ms", rm);
             boolean good = (Long) e.get("dump_exit") == 0 && (Long) e.get("restore_exit") == 0;
@@ -277,7 +282,7 @@ final class LiveGuest {
             kib += e.get("images_kib") instanceof Long k ? k : 0;
             per.add(e);
             log.accept("bench: criu " + w.name() + ": dump " + e.get("dump_exit") + " in " + dm + " ms, restore "
-                    + e.get("restore_exit") + " in " + rm + " ms, " + size + " KiB");
+                    + e.get("restore_exit") + " in " + rm + " ms, " + e.get("images_kib") + " KiB");
         }
         int[] exit = new int[1];
         long fr = Bench.timed(c, "cd " + BenchTools.GUEST_ROOT + Bench.FIRST_REQUEST + " && ./poll-server",
