@@ -68,6 +68,7 @@ public final class Main implements Runnable {
                 all.addAll(Workload.demos());
                 all.addAll(Workload.sdkDemos());
                 all.addAll(Workload.channelDemos());
+                all.addAll(Workload.fileDemos());
             }
             for (String w : workloads) {
                 int eq = w.indexOf('=');
@@ -192,6 +193,7 @@ public final class Main implements Runnable {
             List<Workload> known = new ArrayList<>(Workload.demos());
             known.addAll(Workload.sdkDemos());
             known.addAll(Workload.channelDemos());
+            known.addAll(Workload.fileDemos());
             List<Workload> out = new ArrayList<>();
             for (String n : names) {
                 out.add(known.stream().filter(w -> w.name().equals(n.strip())).findFirst().orElseThrow(() ->

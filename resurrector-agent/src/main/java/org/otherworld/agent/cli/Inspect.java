@@ -295,7 +295,8 @@ public final class Inspect implements Runnable {
     }
 
     /** Dirty page cache. */
-    @Command(name = "dirty", description = "List files with dirty page-cache pages (data not yet written back).")
+    @Command(name = "dirty", description = "List files with dirty page-cache pages (data not yet written back), and"
+            + " ext4 files changed in a journal transaction that had not committed.")
     static final class Dirty extends Sub {
         @Override
         public Integer call() throws Exception {
@@ -311,14 +312,16 @@ public final class Inspect implements Runnable {
                         m.put("ino", f.ino());
                         m.put("size", f.size());
                         m.put("dirty_pages", (long) f.pages().size());
+                        m.put("journal_pending", f.journalPending());
                         list.add(m);
                     }
-                    printJson(ordered("files", list, "errors", r.errors()));
+                    printJson(ordered("files", list, "journals_committed", r.journals(), "errors", r.errors()));
                     return 0;
                 }
                 for (DirtyPages.DirtyFile f : r.files()) {
-                    out().printf("%-8s %-10s %5d pages  size %-10d %s%n", f.fsType(), f.persistent() ? "persistent"
-                            : "memory", f.pages().size(), f.size(), f.path());
+                    out().printf("%-8s %-10s %5d pages  size %-10d %s%s%n", f.fsType(), f.persistent() ? "persistent"
+                            : "memory", f.pages().size(), f.size(), f.path(),
+                            f.journalPending() ? "  (in an uncommitted journal transaction)" : "");
                 }
                 for (String e : r.errors()) {
                     out().println("error: " + e);

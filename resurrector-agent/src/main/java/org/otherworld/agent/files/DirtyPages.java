@@ -22,6 +22,13 @@ import org.otherworld.agent.kernel.ListWalk;
  * writeback can leave them inconsistent; the per-superblock list holds every in-memory inode, so the
  * scan is complete and each check costs two small reads. Bounded by {@link #MAX_SUPERBLOCKS} and
  * {@link #maxInodes}.
+ *
+ * <p>On ext4 with a journal, a regular file is also taken, with no unwritten page at all, when its last
+ * metadata change is in a journal transaction that had not committed ({@link Ext4Journal}): its clean pages
+ * may be data the disk will not show after journal recovery (blocks allocated or converted, size or name
+ * changed in that transaction). Such a file is {@link DirtyFile#journalPending()}; the writer compares its
+ * cached pages with the disk. Taken only when it has cached pages or is empty (an empty file created in
+ * the lost transaction is created again).
  */
 public final class DirtyPages {
     /** Most superblocks walked. */
@@ -58,19 +65,33 @@ public final class DirtyPages {
      *                   superblock), or null if the inode has no dentry
      * @param size       i_size, the file size as the kernel saw it
      * @param pages      the dirty pages, by index (only pages within i_size matter)
+     * @param journalPending its last metadata change is in a journal transaction that had not committed:
+     *                   its clean cached pages may be missing from the disk after recovery
      */
     public record DirtyFile(int dev, String fsType, boolean persistent, long inode, long ino, String path, long size,
-                            List<DirtyPage> pages) {
+                            List<DirtyPage> pages, boolean journalPending) {
         public DirtyFile {
             pages = List.copyOf(pages);
         }
+
+        /** A file with unwritten pages, not known to be journal-pending. */
+        public DirtyFile(int dev, String fsType, boolean persistent, long inode, long ino, String path, long size,
+                         List<DirtyPage> pages) {
+            this(dev, fsType, persistent, inode, ino, path, size, pages, false);
+        }
     }
 
-    /** Scan outcome: the dirty files and one line per problem met. */
-    public record Result(List<DirtyFile> files, int superblocks, int inodesChecked, List<String> errors) {
+    /**
+     * Scan outcome: the dirty files and one line per problem met.
+     *
+     * @param journals per ext4 superblock with a journal, "dev:commit_sequence" (the last committed transaction)
+     */
+    public record Result(List<DirtyFile> files, int superblocks, int inodesChecked, List<String> errors,
+                         List<String> journals) {
         public Result {
             files = List.copyOf(files);
             errors = List.copyOf(errors);
+            journals = List.copyOf(journals);
         }
 
         /** Only the files of persistent filesystems. */
@@ -114,6 +135,7 @@ public final class DirtyPages {
         if (!sbs.complete()) {
             errors.add(sbs.error());
         }
+        List<String> journals = new ArrayList<>();
         int checked = 0;
         for (KObject sb : sbs.entries()) {
             String fsType;
@@ -127,6 +149,18 @@ public final class DirtyPages {
                 errors.add("super_block 0x" + Long.toHexString(sb.address()) + ": " + e.getMessage());
                 continue;
             }
+            Ext4Journal journal = null;
+            if (persistent && Ext4Journal.handles(fsType)) {
+                try {
+                    journal = Ext4Journal.of(ctx, sb);
+                    if (journal != null) {
+                        journals.add(Integer.toUnsignedString(dev) + ":" + journal.commitSequence());
+                    }
+                } catch (RuntimeException e) {
+                    errors.add(fsType + " super_block 0x" + Long.toHexString(sb.address()) + ": journal state unknown ("
+                            + e.getMessage() + "): only dirty pages are written back");
+                }
+            }
             ListWalk inodes = ctx.lists().walk(sb.addressOf("s_inodes"), "inode", "i_sb_list",
                     Math.max(0, maxInodes - checked));
             if (!inodes.complete()) {
@@ -137,25 +171,30 @@ public final class DirtyPages {
                 try {
                     boolean dirty = (inode.u64("i_state") & I_DIRTY_PAGES) != 0 || cache.taggedDirty(inode.address())
                             || cache.taggedWriteback(inode.address());
-                    if (!dirty) {
+                    boolean pending = journal != null && (inode.u16("i_mode") & OpenFile.S_IFMT) == OpenFile.S_IFREG
+                            && journal.pending(inode.address());
+                    if (!dirty && !pending) {
                         continue;
                     }
                     List<DirtyPage> pages = new ArrayList<>();
-                    for (PageCache.CachedPage p : cache.unwrittenPages(inode.address())) {
-                        pages.add(new DirtyPage(p.index(), p.phys(), p.bytes()));
+                    if (dirty) {
+                        for (PageCache.CachedPage p : cache.unwrittenPages(inode.address())) {
+                            pages.add(new DirtyPage(p.index(), p.phys(), p.bytes()));
+                        }
                     }
-                    if (pages.isEmpty()) {
-                        continue; // only metadata dirty, or the tag was already cleared
+                    long size = inode.s64("i_size");
+                    if (pages.isEmpty() && !(pending && (size == 0 || cache.cachedPageCount(inode.address()) > 0))) {
+                        continue; // only metadata dirty, or the tag was already cleared; or nothing cached to write
                     }
                     String path = paths.pathOf(inode.address(), errors);
-                    out.add(new DirtyFile(dev, fsType, persistent, inode.address(), inode.u64("i_ino"), path,
-                            inode.s64("i_size"), pages));
+                    out.add(new DirtyFile(dev, fsType, persistent, inode.address(), inode.u64("i_ino"), path, size,
+                            pages, pending));
                 } catch (RuntimeException e) {
                     errors.add(fsType + " inode 0x" + Long.toHexString(inode.address()) + ": " + e.getMessage());
                 }
             }
         }
-        return new Result(out, sbs.entries().size(), checked, errors);
+        return new Result(out, sbs.entries().size(), checked, errors, journals);
     }
 
     /** The bytes of a dirty page, from the dump. */

@@ -53,6 +53,11 @@ public final class PageCache {
         return mapping.addressOf("i_pages");
     }
 
+    /** The number of pages in the inode's page cache ({@code i_mapping->nrpages}). */
+    public long cachedPageCount(long inode) {
+        return ctx.object("inode", inode).deref("i_mapping").u64("nrpages");
+    }
+
     /** Whether the inode's mapping has any page tagged dirty (mapping_tagged(PAGECACHE_TAG_DIRTY)). */
     public boolean taggedDirty(long inode) {
         return tagged(inode, XArray.MARK_0);

@@ -634,26 +634,63 @@ public final class Resurrector {
                         .map(pg -> new DirtyPages.DirtyPage(pg.index(), pg.phys(), pg.bytes())).toList());
         DirtyPageWriter.Result r = w.write(scan.files());
         reconcileOpenFiles(dp, w, scan, r, processes, flush);
-        flush.put("dirty_files", (long) scan.files().size());
-        flush.put("persistent_files", (long) scan.persistent().size());
+        flush.put("dirty_files", scan.files().stream().filter(f -> !f.pages().isEmpty()).count());
+        flush.put("persistent_files", scan.persistent().stream().filter(f -> !f.pages().isEmpty()).count());
         flush.put("files_written", (long) r.filesWritten());
         flush.put("pages_written", r.pagesWritten());
         flush.put("bytes_written", r.bytesWritten());
+        // files whose last change was in a journal transaction that never committed (clean pages only)
+        Map<String, Object> journal = new LinkedHashMap<>();
+        journal.put("committed", scan.journals());
+        long pending = 0;
+        long verifiedSame = 0;
+        long repaired = 0;
+        long unreachable = 0;
+        long verifiedPages = 0;
+        long repairedPages = 0;
         List<Object> files = new ArrayList<>();
-        for (DirtyPageWriter.FileResult f : r.files()) {
+        for (int i = 0; i < r.files().size(); i++) {
+            DirtyPageWriter.FileResult f = r.files().get(i);
+            DirtyPages.DirtyFile src = scan.persistent().get(i);
+            boolean pendingOnly = src.journalPending() && src.pages().isEmpty();
+            if (src.journalPending()) {
+                pending++;
+                verifiedPages += f.verifiedPages();
+                repairedPages += f.repairedPages();
+                if (f.unreachable()) {
+                    unreachable++;
+                } else if (f.error() == null && !f.written()) {
+                    verifiedSame++;
+                } else if (f.error() == null) {
+                    repaired++;
+                }
+            }
+            if (pendingOnly && (f.unreachable() || (f.error() == null && !f.written()))) {
+                continue; // listed only when something was done or went wrong
+            }
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("path", f.path());
             e.put("size", f.size());
             e.put("pages", (long) f.pages());
             e.put("disk_size", f.diskSize());
             e.put("uncached_bytes", f.uncachedBytes());
+            e.put("journal_pending", src.journalPending());
+            e.put("repaired_pages", (long) f.repairedPages());
             e.put("error", f.error());
             files.add(e);
         }
+        journal.put("pending_files", pending);
+        journal.put("pending_same_on_disk", verifiedSame);
+        journal.put("pending_repaired", repaired);
+        journal.put("pending_unreachable", unreachable);
+        journal.put("pages_compared", verifiedPages);
+        journal.put("pages_repaired", repairedPages);
+        flush.put("journal", journal);
         flush.put("files", files);
         flush.put("scan_errors", scan.errors());
-        log.accept("flush: " + r.filesWritten() + " of " + scan.persistent().size() + " dirty files written back, "
-                + r.pagesWritten() + " pages");
+        log.accept("flush: " + r.filesWritten() + " files written back, " + r.pagesWritten() + " pages; " + pending
+                + " with an uncommitted journal transaction: " + repaired + " repaired (" + repairedPages + " pages), "
+                + verifiedSame + " same on disk (" + verifiedPages + " pages compared), " + unreachable + " not reachable here");
         return r.bytesWritten();
     }
 

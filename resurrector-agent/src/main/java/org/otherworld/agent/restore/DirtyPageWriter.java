@@ -25,6 +25,12 @@ import org.otherworld.agent.files.DirtyPages.DirtyPage;
  * filesystem of the crash kernel (never into its RAM root). Directories of the path that the disk does
  * not have (created shortly before the crash, in a journal transaction that never committed) are made
  * again, on the filesystem of their nearest existing ancestor. One bad file never stops the others.
+ *
+ * <p>A {@link DirtyFile#journalPending() journal-pending} file (its last metadata change was in a journal
+ * transaction that never committed) may have lost, on disk, data whose pages are clean in the cache: each
+ * clean cached page within {@code i_size} is compared with what the disk now holds there and written only when
+ * it differs or lies beyond the on-disk end (a hole or an unconverted unwritten extent reads as zeros). A
+ * pending file the disk holds exactly is not opened for writing.
  */
 public final class DirtyPageWriter {
     /** Filesystem types of the crash kernel a file may be written to. */
@@ -64,11 +70,20 @@ public final class DirtyPageWriter {
      *
      * @param diskSize      its size on the disk before the write (-1: it did not exist)
      * @param uncachedBytes bytes between the on-disk size and {@code size} that no page covered (zeros now)
+     * @param verifiedPages clean cached pages compared with the disk (journal-pending files)
+     * @param repairedPages clean cached pages written because the disk lacked them or held other bytes
+     * @param written       the file was changed (created, written or resized)
+     * @param unreachable   not attempted: no usable path, or no persistent filesystem holds it here
      */
     public record FileResult(String path, Path target, long size, int pages, long bytes, String error, long diskSize,
-                             long uncachedBytes) {
-        FileResult(String path, Path target, long size, int pages, long bytes, String error) {
-            this(path, target, size, pages, bytes, error, -1, 0);
+                             long uncachedBytes, int verifiedPages, int repairedPages, boolean written,
+                             boolean unreachable) {
+        static FileResult unreachable(DirtyFile f, Path target, String why) {
+            return new FileResult(f.path(), target, f.size(), 0, 0, why, -1, 0, 0, 0, false, true);
+        }
+
+        static FileResult failed(DirtyFile f, Path target, int pages, long bytes, String why) {
+            return new FileResult(f.path(), target, f.size(), pages, bytes, why, -1, 0, 0, 0, false, false);
         }
     }
 
@@ -91,7 +106,7 @@ public final class DirtyPageWriter {
             }
             FileResult r = writeOne(f);
             out.add(r);
-            if (r.error() == null) {
+            if (r.error() == null && r.written()) {
                 files++;
                 pages += r.pages();
                 bytes += r.bytes();
@@ -145,11 +160,11 @@ public final class DirtyPageWriter {
     /** Writes one file. */
     public FileResult writeOne(DirtyFile f) {
         if (f.path() == null || !f.path().startsWith("/") || f.path().endsWith(" (deleted)")) {
-            return new FileResult(f.path(), null, f.size(), 0, 0, "no usable path (inode " + f.ino() + ")");
+            return FileResult.unreachable(f, null, "no usable path (inode " + f.ino() + ")");
         }
         Path target = targetRoot.resolve(f.path().substring(1)).normalize();
         if (!target.startsWith(targetRoot)) {
-            return new FileResult(f.path(), target, f.size(), 0, 0, "path leaves the target root");
+            return FileResult.unreachable(f, target, "path leaves the target root");
         }
         int pages = 0;
         long bytes = 0;
@@ -160,22 +175,29 @@ public final class DirtyPageWriter {
                 existing = existing.getParent();
             }
             if (parent == null || existing == null || !existing.startsWith(targetRoot)) {
-                return new FileResult(f.path(), target, f.size(), 0, 0, "directory " + parent + " does not exist");
+                return FileResult.unreachable(f, target, "directory " + parent + " does not exist");
             }
             if (checkTargetFs) {
                 FileStore store = Files.getFileStore(existing);
                 if (!TARGET_FS.contains(store.type())) {
-                    return new FileResult(f.path(), target, f.size(), 0, 0, "target filesystem " + store.type()
+                    return FileResult.unreachable(f, target, "target filesystem " + store.type()
                             + " is not persistent (disk not mounted?)");
                 }
+            }
+            long disk = Files.exists(target) ? Files.size(target) : -1;
+            Selection sel = f.journalPending() ? differingFromDisk(f, target, Math.max(disk, 0))
+                    : new Selection(withCleanTail(f, Math.max(disk, 0)), 0);
+            List<DirtyPage> toWrite = sel.pages();
+            int repaired = cleanAmong(f, toWrite);
+            if (f.journalPending() && toWrite.isEmpty() && disk == f.size()) {
+                // the disk holds the file as the dead kernel saw it
+                return new FileResult(f.path(), target, f.size(), 0, 0, null, disk, 0, sel.verified(), 0, false, false);
             }
             if (!existing.equals(parent)) {
                 // the dead kernel had these directories, but their creation was in a journal transaction
                 // that never committed: make them again so the data has its path
                 Files.createDirectories(parent);
             }
-            long disk = Files.exists(target) ? Files.size(target) : -1;
-            List<DirtyPage> toWrite = withCleanTail(f, Math.max(disk, 0));
             try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
                 for (DirtyPage p : toWrite) {
                     long off = p.fileOffset();
@@ -201,10 +223,73 @@ public final class DirtyPageWriter {
                 ch.force(true);
             }
             return new FileResult(f.path(), target, f.size(), pages, bytes, null, disk,
-                    uncovered(f.size(), Math.max(disk, 0), toWrite));
+                    uncovered(f.size(), Math.max(disk, 0), f.journalPending() ? cachedWithin(f) : toWrite),
+                    sel.verified(), repaired, true, false);
         } catch (IOException | RuntimeException e) {
-            return new FileResult(f.path(), target, f.size(), pages, bytes,
-                    e.getClass().getSimpleName() + ": " + e.getMessage());
+            return FileResult.failed(f, target, pages, bytes, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+    }
+
+    /** Pages chosen for writing, and how many clean cached pages were compared with the disk to choose them. */
+    private record Selection(List<DirtyPage> pages, int verified) {
+    }
+
+    /** How many of {@code pages} are not among the file's unwritten (dirty or writeback) pages. */
+    private static int cleanAmong(DirtyFile f, List<DirtyPage> pages) {
+        Set<Long> dirty = new java.util.HashSet<>();
+        f.pages().forEach(p -> dirty.add(p.index()));
+        return (int) pages.stream().filter(p -> !dirty.contains(p.index())).count();
+    }
+
+    /** The file's cached pages (clean and unwritten) that start within {@code i_size}, by index, each once (unwritten ones win). */
+    private List<DirtyPage> cachedWithin(DirtyFile f) {
+        TreeMap<Long, DirtyPage> byIndex = new TreeMap<>();
+        for (DirtyPage p : cachedPages.apply(f)) {
+            if (p.fileOffset() < f.size()) {
+                byIndex.put(p.index(), p);
+            }
+        }
+        for (DirtyPage p : f.pages()) {
+            byIndex.put(p.index(), p);
+        }
+        return new ArrayList<>(byIndex.values());
+    }
+
+    /**
+     * For a journal-pending file: its unwritten pages, and each clean cached page within {@code i_size} that
+     * reaches beyond the on-disk end ({@code disk}) or whose bytes on disk differ from the cache.
+     */
+    private Selection differingFromDisk(DirtyFile f, Path target, long disk) throws IOException {
+        Set<Long> dirty = new java.util.HashSet<>();
+        f.pages().forEach(p -> dirty.add(p.index()));
+        List<DirtyPage> out = new ArrayList<>();
+        int verified = 0;
+        FileChannel in = disk > 0 ? FileChannel.open(target, StandardOpenOption.READ) : null;
+        try {
+            for (DirtyPage p : cachedWithin(f)) {
+                long off = p.fileOffset();
+                int len = (int) Math.min(p.bytes(), f.size() - off);
+                if (dirty.contains(p.index()) || in == null || off + len > disk) {
+                    out.add(p);
+                    continue;
+                }
+                verified++;
+                ByteBuffer onDisk = ByteBuffer.allocate(len);
+                long pos = off;
+                while (onDisk.hasRemaining() && in.read(onDisk, pos) > 0) {
+                    pos = off + onDisk.position();
+                }
+                byte[] cached = reader.apply(p);
+                if (onDisk.hasRemaining() || cached.length < len
+                        || !java.util.Arrays.equals(onDisk.array(), 0, len, cached, 0, len)) {
+                    out.add(p);
+                }
+            }
+        } finally {
+            if (in != null) {
+                in.close();
+            }
+        }
+        return new Selection(out, verified);
     }
 }

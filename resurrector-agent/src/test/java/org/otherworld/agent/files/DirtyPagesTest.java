@@ -147,4 +147,63 @@ class DirtyPagesTest {
         assertEquals(3, r.inodesChecked());
         assertTrue(r.errors().get(0).contains("more than"), r.errors().toString());
     }
+
+    /**
+     * ext4 with a journal: a regular file whose last change is in a transaction after the last committed one
+     * is taken with its clean pages left to the writer (journalPending); committed ones are not; a pending
+     * file with nothing cached is taken only when empty (it may have been created in the lost transaction).
+     */
+    @Test
+    void filesChangedInAnUncommittedJournalTransactionAreTaken() {
+        fs.journal(ext4, 41);
+        long work = fs.dentry("work", dataRoot, 0);
+        long recent = fs.ext4Inode(ext4, 60, OpenFile.S_IFREG | 0644, 65, 42, 42);
+        fs.alias(recent, fs.dentry("recent.log", work, recent));
+        pages(recent, new long[] {page(400, 0x61)}, new int[] {});
+        fs.mem.u64(recent + 80 + 24, 1); // nrpages
+        long committed = fs.ext4Inode(ext4, 61, OpenFile.S_IFREG | 0644, 4096, 41, 40);
+        fs.alias(committed, fs.dentry("old.log", work, committed));
+        pages(committed, new long[] {page(401, 0x62)}, new int[] {});
+        fs.mem.u64(committed + 80 + 24, 1);
+        long emptyNew = fs.ext4Inode(ext4, 62, OpenFile.S_IFREG | 0644, 0, 41, 42); // datasync tid pending
+        fs.alias(emptyNew, fs.dentry("lock", work, emptyNew));
+        long bigUncached = fs.ext4Inode(ext4, 63, OpenFile.S_IFREG | 0644, 8192, 42, 42);
+        fs.alias(bigUncached, fs.dentry("evicted", work, bigUncached));
+        long dir = fs.ext4Inode(ext4, 64, 0040755, 4096, 42, 42);
+        fs.alias(dir, fs.dentry("newdir", work, dir));
+
+        DirtyPages.Result r = new DirtyPages(fs.ctx).scan();
+        assertEquals(List.of(), r.errors());
+        assertEquals(List.of((254 << 20) + ":41"), r.journals());
+        assertEquals(List.of("/data/work/recent.log", "/data/work/lock"), r.files().stream().map(DirtyPages.DirtyFile::path).toList());
+        DirtyPages.DirtyFile f = r.files().get(0);
+        assertTrue(f.journalPending());
+        assertEquals(List.of(), f.pages());
+        assertEquals(65, f.size());
+        assertEquals(List.of(new PageCache.CachedPage(0, page(400, 0x61), 400L << 12, 4096, 0)),
+                new PageCache(fs.ctx).allPages(recent, false));
+    }
+
+    @Test
+    void transactionIdsCompareAcrossTheirWrap() {
+        assertTrue(Ext4Journal.after(5, 4));
+        assertTrue(!Ext4Journal.after(4, 4));
+        assertTrue(!Ext4Journal.after(3, 4));
+        assertTrue(Ext4Journal.after(2, 0xfffffffeL)); // 2 comes after 2^32-2
+        assertTrue(!Ext4Journal.after(0xfffffffeL, 2));
+    }
+
+    /** Without ext4's types (ext4 built as a module) the scan says so and still finds dirty pages. */
+    @Test
+    void anUnknownJournalLayoutIsReportedNotFatal() {
+        MiniFs bare = new MiniFs();
+        // a superblock whose s_fs_info points at unreadable memory
+        bare.mem.zero(MiniFs.SUPER_BLOCKS, 16);
+        long sb = bare.superBlock("ext4", 7, true);
+        bare.listAdd(MiniFs.SUPER_BLOCKS, sb);
+        bare.mem.u64(sb + 80, 0xffff888077000000L);
+        DirtyPages.Result r = new DirtyPages(bare.ctx).scan();
+        assertEquals(1, r.errors().size(), r.errors().toString());
+        assertTrue(r.errors().get(0).contains("journal state unknown"), r.errors().toString());
+    }
 }

@@ -97,7 +97,7 @@ final class MiniFs {
     }
 
     long superBlock(String type, int dev, boolean blockDevice) {
-        long sb = alloc(80);
+        long sb = alloc(88);
         mem.u32(sb + 16, dev).u64(sb + 24, fsType(type));
         mem.u64(sb + 40, sb + 40).u64(sb + 48, sb + 40); // s_mounts empty
         mem.u64(sb + 56, sb + 56).u64(sb + 64, sb + 56); // s_inodes empty
@@ -119,6 +119,26 @@ final class MiniFs {
         mem.u32(m + 80, id);
         listAdd(sb + 40, m + 64);
         return m + 32;
+    }
+
+    /** Gives an ext4 superblock a jbd2 journal whose last committed transaction is {@code commitSequence}. */
+    void journal(long sb, long commitSequence) {
+        long sbi = alloc(8);
+        long journal = alloc(8);
+        mem.u64(sb + 80, sbi);
+        mem.u64(sbi, journal);
+        mem.u32(journal, commitSequence);
+    }
+
+    /** An ext4 inode inside its ext4_inode_info (i_sync_tid at 48, i_datasync_tid at 52, vfs_inode at 64). */
+    long ext4Inode(long sb, long ino, int mode, long size, long syncTid, long datasyncTid) {
+        long ei = alloc(16);
+        long i = inode(sb, ino, mode, size);
+        if (i != ei + 64) {
+            throw new IllegalStateException("ext4_inode_info not contiguous");
+        }
+        mem.u32(i - 16, syncTid).u32(i - 12, datasyncTid);
+        return i;
     }
 
     long inode(long sb, long ino, int mode, long size) {
@@ -196,7 +216,7 @@ final class MiniFs {
 
         BtfBuilder.Composite dentry = b.struct("dentry", 96);
         BtfBuilder.Composite inode = b.struct("inode", 112);
-        BtfBuilder.Composite sb = b.struct("super_block", 80);
+        BtfBuilder.Composite sb = b.struct("super_block", 88);
         int dentryp = b.ptr(dentry.id());
         int inodep = b.ptr(inode.id());
         int sbp = b.ptr(sb.id());
@@ -212,6 +232,10 @@ final class MiniFs {
         int fst = m(m(b.struct("file_system_type", 16), "name", b.ptr(tChar), 0), "next", voidp, 8).id();
         m(m(m(m(m(m(m(sb, "s_list", listHead.id(), 0), "s_dev", tU32, 16), "s_type", b.ptr(fst), 24),
                 "s_root", dentryp, 32), "s_mounts", listHead.id(), 40), "s_inodes", listHead.id(), 56), "s_bdev", voidp, 72);
+        m(sb, "s_fs_info", voidp, 80);
+        int journal = m(b.struct("journal_s", 8), "j_commit_sequence", tU32, 0).id();
+        m(b.struct("ext4_sb_info", 8), "s_journal", b.ptr(journal), 0);
+        m(m(m(b.struct("ext4_inode_info", 176), "i_sync_tid", tU32, 48), "i_datasync_tid", tU32, 52), "vfs_inode", inode.id(), 64);
         int vfsmount = m(m(m(b.struct("vfsmount", 24), "mnt_root", dentryp, 0), "mnt_sb", sbp, 8), "mnt_flags", tInt, 16).id();
         BtfBuilder.Composite mount = b.struct("mount", 88);
         m(m(m(m(m(m(m(mount, "mnt_hash", hnode.id(), 0), "mnt_parent", b.ptr(mount.id()), 16), "mnt_mountpoint", dentryp, 24),

@@ -93,4 +93,55 @@ class DirtyPageWriterTest {
         DirtyPageWriter.FileResult bare = writer().writeOne(df);
         assertEquals(2 * 4096 - 10, bare.uncachedBytes());
     }
+
+    /**
+     * A journal-pending file (clean pages only, last change in an uncommitted transaction): only the pages
+     * the disk does not hold as the cache does are written; a file the disk holds exactly is not touched.
+     */
+    @Test
+    void aJournalPendingFileGetsOnlyTheCleanPagesTheDiskLost() throws Exception {
+        Files.createDirectories(root.resolve("data"));
+        List<DirtyPage> cached = List.of(new DirtyPage(0, 0, 4096), new DirtyPage(1, 0, 4096), new DirtyPage(2, 0, 4096));
+        DirtyPageWriter w = writer().cachedPages(x -> cached);
+        // on disk: page 0 as cached, page 1 zeros (an extent whose conversion to written was lost), page 2 as cached
+        Path f = root.resolve("data/app.log");
+        byte[] disk = new byte[3 * 4096 - 1000];
+        System.arraycopy(page(1), 0, disk, 0, 4096);
+        System.arraycopy(page(3), 0, disk, 2 * 4096, disk.length - 2 * 4096);
+        Files.write(f, disk);
+        DirtyFile pending = new DirtyFile(0, "ext4", true, 0, 30, "/data/app.log", 3 * 4096 - 1000, List.of(), true);
+        DirtyPageWriter.FileResult r = w.writeOne(pending);
+        assertEquals(null, r.error());
+        assertEquals(3, r.verifiedPages());
+        assertEquals(1, r.repairedPages());
+        assertEquals(1, r.pages());
+        assertEquals(true, r.written());
+        byte[] got = Files.readAllBytes(f);
+        assertEquals(3 * 4096 - 1000, got.length);
+        assertEquals(2, got[4096]);
+        assertEquals(3, got[got.length - 1]);
+
+        // now the disk holds it exactly: compared, not opened for writing
+        long before = Files.getLastModifiedTime(f).toMillis();
+        Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(before - 60_000));
+        DirtyPageWriter.Result again = w.write(List.of(pending));
+        assertEquals(0, again.filesWritten());
+        assertEquals(false, again.files().get(0).written());
+        assertEquals(3, again.files().get(0).verifiedPages());
+        assertEquals(before - 60_000, Files.getLastModifiedTime(f).toMillis());
+
+        // lost entirely (created in the uncommitted transaction): written whole from the cache
+        Files.delete(f);
+        DirtyPageWriter.FileResult made = w.writeOne(pending);
+        assertEquals(-1, made.diskSize());
+        assertEquals(3, made.repairedPages());
+        assertEquals(3 * 4096 - 1000, Files.size(f));
+        // an empty file created in the lost transaction is created again
+        DirtyFile empty = new DirtyFile(0, "ext4", true, 0, 31, "/data/lock", 0, List.of(), true);
+        assertEquals(true, writer().writeOne(empty).written());
+        assertEquals(0, Files.size(root.resolve("data/lock")));
+        // a pending file with no path here is not attempted, and says so
+        DirtyFile gone = new DirtyFile(0, "ext4", true, 0, 32, "/data/old (deleted)", 10, List.of(), true);
+        assertEquals(true, writer().writeOne(gone).unreachable());
+    }
 }

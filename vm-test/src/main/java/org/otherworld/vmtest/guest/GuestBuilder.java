@@ -418,7 +418,8 @@ public final class GuestBuilder {
     }
 
     /** Scripts of the test guest itself (not the product's crash kernel, which lives in crash-kernel/). */
-    static final List<String> GUEST_RESOURCES = List.of("init", "main-init.sh", "groundtruth.sh", "counter-check.sh");
+    static final List<String> GUEST_RESOURCES = List.of("init", "main-init.sh", "groundtruth.sh", "counter-check.sh",
+            "recent-files.sh");
 
     static byte[] resource(String name) {
         try (InputStream in = GuestBuilder.class.getResourceAsStream("/guest/" + name)) {

@@ -1,11 +1,12 @@
 package org.otherworld.vmtest.trial;
 
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,11 +55,13 @@ public final class TcpEchoClient implements Runnable {
     @Override
     public void run() {
         long t0 = System.currentTimeMillis();
-        try (Socket s = connect(t0)) {
+        Socket s = null;
+        try {
+            s = connect(t0);
             s.setTcpNoDelay(true);
             s.setSoTimeout(200);
             OutputStream out = s.getOutputStream();
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            Lines in = new Lines(s.getInputStream());
             long lastAnswer = System.currentTimeMillis();
             long outageEnd = -1;
             long next = 1;
@@ -84,7 +87,7 @@ public final class TcpEchoClient implements Runnable {
                 if (finishing && sent == answered) {
                     out.write("bye\n".getBytes(StandardCharsets.US_ASCII));
                     out.flush();
-                    String l = in.readLine();
+                    String l = in.nextWaiting(t0 + deadlineMs);
                     if (!((sent + 2) + " bye").equals(l)) {
                         throw new IOException("answer to bye: " + l);
                     }
@@ -98,9 +101,9 @@ public final class TcpEchoClient implements Runnable {
                 }
                 String line;
                 try {
-                    line = in.readLine();
-                } catch (java.net.SocketTimeoutException e) {
-                    continue;
+                    line = in.next();
+                } catch (SocketTimeoutException e) {
+                    continue; // what arrived of a line is kept for the next call
                 }
                 if (line == null) {
                     throw new IOException("connection closed by the peer after " + answered + " answers");
@@ -130,38 +133,120 @@ public final class TcpEchoClient implements Runnable {
         } catch (IOException | RuntimeException e) {
             error = e.toString();
             events.add("failed: " + e);
+        } finally {
+            if (s != null) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // closing is all that is left to do
+                }
+            }
         }
     }
 
+    /**
+     * Connects and says "msg 0" until the answer "1 msg 0" comes. An attempt is given up only when the
+     * peer closes or resets it: QEMU's user network accepts on the host at once and keeps trying the
+     * guest (SYN retransmitted with back-off, before the guest's network is up too), so an attempt given
+     * up on a timeout may still reach tcpecho later, which then serves that dead connection and closes
+     * its listening socket (a trial of 2026-11-24 lost its server that way, after a 3 s answer timeout).
+     */
     private Socket connect(long t0) throws IOException {
         IOException last = null;
+        int attempts = 0;
         while (System.currentTimeMillis() - t0 < deadlineMs) {
             Socket s = new Socket();
+            attempts++;
+            String first;
             try {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-                // slirp accepts on the host at once; the guest end exists only once tcpecho listens:
-                // a line answered proves it
-                s.setSoTimeout(3000);
+                s.setSoTimeout(500);
                 s.getOutputStream().write("msg 0\n".getBytes(StandardCharsets.US_ASCII));
-                String l = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
-                        .readLine();
-                if ("1 msg 0".equals(l)) {
-                    events.add("connected");
-                    return s; // from now on line "msg k" is answered "k+1 msg k"
-                }
-                s.close();
             } catch (IOException e) {
-                last = e;
+                last = e; // refused: QEMU not listening yet
                 s.close();
+                pause(500);
+                continue;
             }
             try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
+                first = new Lines(s.getInputStream()).nextWaiting(t0 + deadlineMs);
+            } catch (SocketTimeoutException e) {
+                s.close();
+                throw new IOException("no answer to msg 0 until the deadline (attempt " + attempts + ")");
+            } catch (IOException e) {
+                first = null; // reset: the guest refused (tcpecho not listening yet)
+                last = e;
+            }
+            if ("1 msg 0".equals(first)) {
+                events.add("connected (attempt " + attempts + ")");
+                return s; // from now on line "msg k" is answered "k+1 msg k"
+            }
+            s.close();
+            if (first != null) {
+                throw new IOException("first answer was \"" + first + "\", not \"1 msg 0\"");
+            }
+            pause(500);
+        }
+        throw new IOException("could not connect to 127.0.0.1:" + port + " in " + attempts + " attempts"
+                + (last == null ? "" : ": " + last));
+    }
+
+    private static void pause(long ms) throws IOException {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    /**
+     * Lines of ASCII from a socket with a read timeout: unlike BufferedReader.readLine, a timeout in the
+     * middle of a line keeps the part already read (an answer split over two segments is not lost).
+     */
+    static final class Lines {
+        private final InputStream in;
+        private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+        private final byte[] buf = new byte[4096];
+        private int pos, len;
+
+        Lines(InputStream in) {
+            this.in = in;
+        }
+
+        /** The next line without its newline; null at the end of the stream; SocketTimeoutException when none is complete yet. */
+        String next() throws IOException {
+            while (true) {
+                while (pos < len) {
+                    byte b = buf[pos++];
+                    if (b == '\n') {
+                        String l = partial.toString(StandardCharsets.US_ASCII);
+                        partial.reset();
+                        return l;
+                    }
+                    partial.write(b);
+                }
+                int n = in.read(buf);
+                if (n < 0) {
+                    return null;
+                }
+                pos = 0;
+                len = n;
             }
         }
-        throw new IOException("could not connect to 127.0.0.1:" + port + (last == null ? "" : ": " + last));
+
+        /** As {@link #next()}, read timeouts waited out until {@code deadlineMs} (wall clock). */
+        String nextWaiting(long deadlineMs) throws IOException {
+            while (true) {
+                try {
+                    return next();
+                } catch (SocketTimeoutException e) {
+                    if (System.currentTimeMillis() > deadlineMs) {
+                        throw e;
+                    }
+                }
+            }
+        }
     }
 
     public boolean passed() {

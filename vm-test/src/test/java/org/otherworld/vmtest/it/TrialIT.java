@@ -27,6 +27,7 @@ class TrialIT {
         List<Workload> workloads = new java.util.ArrayList<>(Workload.demos());
         workloads.addAll(Workload.sdkDemos());
         workloads.addAll(Workload.channelDemos());
+        workloads.addAll(Workload.fileDemos());
         Map<String, Object> report = null;
         for (int attempt = 1; attempt <= 2; attempt++) {
             Path out = tmp.resolve("trial-" + attempt);
