@@ -646,6 +646,7 @@ public final class Resurrector {
         long verifiedSame = 0;
         long repaired = 0;
         long unreachable = 0;
+        long overBudget = 0;
         long verifiedPages = 0;
         long repairedPages = 0;
         List<Object> files = new ArrayList<>();
@@ -657,6 +658,9 @@ public final class Resurrector {
                 pending++;
                 verifiedPages += f.verifiedPages();
                 repairedPages += f.repairedPages();
+                if (f.overBudget()) {
+                    overBudget++;
+                }
                 if (f.unreachable()) {
                     unreachable++;
                 } else if (f.error() == null && !f.written()) {
@@ -683,6 +687,7 @@ public final class Resurrector {
         journal.put("pending_same_on_disk", verifiedSame);
         journal.put("pending_repaired", repaired);
         journal.put("pending_unreachable", unreachable);
+        journal.put("pending_not_compared", overBudget);
         journal.put("pages_compared", verifiedPages);
         journal.put("pages_repaired", repairedPages);
         flush.put("journal", journal);

@@ -42,6 +42,10 @@ public final class DirtyPageWriter {
     private final Function<DirtyPage, byte[]> reader;
     private final boolean checkTargetFs;
     private Function<DirtyFile, List<DirtyPage>> cachedPages = f -> List.of();
+    /** Bytes of clean cached pages still to compare with the disk (journal-pending files), for all files together. */
+    private long compareBudget = DEFAULT_COMPARE_BUDGET;
+    /** Default {@link #compareBudget(long)}: 256 MiB. */
+    public static final long DEFAULT_COMPARE_BUDGET = 256L << 20;
 
     /**
      * @param targetRoot    where dead-kernel paths are rooted in this system
@@ -66,6 +70,18 @@ public final class DirtyPageWriter {
     }
 
     /**
+     * At most this many bytes of clean cached pages are read back from the disk to compare, over all
+     * journal-pending files (a large file merely read, or changed in place, during the lost transaction
+     * would otherwise cost its whole cached size in reads). A pending file that would exceed it gets the
+     * size rule only (its clean pages from the on-disk end up to {@code i_size}, as for any file) and is
+     * counted in {@link FileResult#overBudget()}.
+     */
+    public DirtyPageWriter compareBudget(long bytes) {
+        this.compareBudget = bytes;
+        return this;
+    }
+
+    /**
      * Outcome for one file.
      *
      * @param diskSize      its size on the disk before the write (-1: it did not exist)
@@ -74,16 +90,17 @@ public final class DirtyPageWriter {
      * @param repairedPages clean cached pages written because the disk lacked them or held other bytes
      * @param written       the file was changed (created, written or resized)
      * @param unreachable   not attempted: no usable path, or no persistent filesystem holds it here
+     * @param overBudget    journal-pending, but not compared: the comparison budget was spent (size rule only)
      */
     public record FileResult(String path, Path target, long size, int pages, long bytes, String error, long diskSize,
                              long uncachedBytes, int verifiedPages, int repairedPages, boolean written,
-                             boolean unreachable) {
+                             boolean unreachable, boolean overBudget) {
         static FileResult unreachable(DirtyFile f, Path target, String why) {
-            return new FileResult(f.path(), target, f.size(), 0, 0, why, -1, 0, 0, 0, false, true);
+            return new FileResult(f.path(), target, f.size(), 0, 0, why, -1, 0, 0, 0, false, true, false);
         }
 
         static FileResult failed(DirtyFile f, Path target, int pages, long bytes, String why) {
-            return new FileResult(f.path(), target, f.size(), pages, bytes, why, -1, 0, 0, 0, false, false);
+            return new FileResult(f.path(), target, f.size(), pages, bytes, why, -1, 0, 0, 0, false, false, false);
         }
     }
 
@@ -185,13 +202,17 @@ public final class DirtyPageWriter {
                 }
             }
             long disk = Files.exists(target) ? Files.size(target) : -1;
-            Selection sel = f.journalPending() ? differingFromDisk(f, target, Math.max(disk, 0))
+            List<DirtyPage> cached = f.journalPending() ? cachedWithin(f) : List.of();
+            boolean compare = f.journalPending() && withinBudget(cached, Math.min(Math.max(disk, 0), f.size()));
+            Selection sel = compare ? differingFromDisk(f, cached, target, Math.max(disk, 0))
                     : new Selection(withCleanTail(f, Math.max(disk, 0)), 0);
             List<DirtyPage> toWrite = sel.pages();
             int repaired = cleanAmong(f, toWrite);
+            boolean overBudget = f.journalPending() && !compare;
             if (f.journalPending() && toWrite.isEmpty() && disk == f.size()) {
-                // the disk holds the file as the dead kernel saw it
-                return new FileResult(f.path(), target, f.size(), 0, 0, null, disk, 0, sel.verified(), 0, false, false);
+                // the disk holds the file as the dead kernel saw it (or as much of it as was compared)
+                return new FileResult(f.path(), target, f.size(), 0, 0, null, disk, 0, sel.verified(), 0, false, false,
+                        overBudget);
             }
             if (!existing.equals(parent)) {
                 // the dead kernel had these directories, but their creation was in a journal transaction
@@ -223,11 +244,29 @@ public final class DirtyPageWriter {
                 ch.force(true);
             }
             return new FileResult(f.path(), target, f.size(), pages, bytes, null, disk,
-                    uncovered(f.size(), Math.max(disk, 0), f.journalPending() ? cachedWithin(f) : toWrite),
-                    sel.verified(), repaired, true, false);
+                    uncovered(f.size(), Math.max(disk, 0), compare ? cached : toWrite),
+                    sel.verified(), repaired, true, false, overBudget);
         } catch (IOException | RuntimeException e) {
             return FileResult.failed(f, target, pages, bytes, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Whether the cached pages below {@code end} (what would be compared) fit in what is left of the
+     * comparison budget; if so, they are taken from it.
+     */
+    private boolean withinBudget(List<DirtyPage> cached, long end) {
+        long bytes = 0;
+        for (DirtyPage p : cached) {
+            if (p.fileOffset() < end) {
+                bytes += p.bytes();
+            }
+        }
+        if (bytes > compareBudget) {
+            return false;
+        }
+        compareBudget -= bytes;
+        return true;
     }
 
     /** Pages chosen for writing, and how many clean cached pages were compared with the disk to choose them. */
@@ -256,17 +295,18 @@ public final class DirtyPageWriter {
     }
 
     /**
-     * For a journal-pending file: its unwritten pages, and each clean cached page within {@code i_size} that
-     * reaches beyond the on-disk end ({@code disk}) or whose bytes on disk differ from the cache.
+     * For a journal-pending file: of its cached pages ({@code cached}, from {@link #cachedWithin}), the
+     * unwritten ones, and each clean one that reaches beyond the on-disk end ({@code disk}) or whose bytes on
+     * disk differ from the cache.
      */
-    private Selection differingFromDisk(DirtyFile f, Path target, long disk) throws IOException {
+    private Selection differingFromDisk(DirtyFile f, List<DirtyPage> cached, Path target, long disk) throws IOException {
         Set<Long> dirty = new java.util.HashSet<>();
         f.pages().forEach(p -> dirty.add(p.index()));
         List<DirtyPage> out = new ArrayList<>();
         int verified = 0;
         FileChannel in = disk > 0 ? FileChannel.open(target, StandardOpenOption.READ) : null;
         try {
-            for (DirtyPage p : cachedWithin(f)) {
+            for (DirtyPage p : cached) {
                 long off = p.fileOffset();
                 int len = (int) Math.min(p.bytes(), f.size() - off);
                 if (dirty.contains(p.index()) || in == null || off + len > disk) {
@@ -279,9 +319,9 @@ public final class DirtyPageWriter {
                 while (onDisk.hasRemaining() && in.read(onDisk, pos) > 0) {
                     pos = off + onDisk.position();
                 }
-                byte[] cached = reader.apply(p);
-                if (onDisk.hasRemaining() || cached.length < len
-                        || !java.util.Arrays.equals(onDisk.array(), 0, len, cached, 0, len)) {
+                byte[] inCache = reader.apply(p);
+                if (onDisk.hasRemaining() || inCache.length < len
+                        || !java.util.Arrays.equals(onDisk.array(), 0, len, inCache, 0, len)) {
                     out.add(p);
                 }
             }

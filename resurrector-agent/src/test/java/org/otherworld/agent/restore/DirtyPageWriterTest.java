@@ -144,4 +144,28 @@ class DirtyPageWriterTest {
         DirtyFile gone = new DirtyFile(0, "ext4", true, 0, 32, "/data/old (deleted)", 10, List.of(), true);
         assertEquals(true, writer().writeOne(gone).unreachable());
     }
+
+    /** Past the comparison budget a pending file gets the size rule only, and says so. */
+    @Test
+    void pendingFilesBeyondTheComparisonBudgetGetTheSizeRuleOnly() throws Exception {
+        Files.createDirectories(root.resolve("data"));
+        List<DirtyPage> cached = List.of(new DirtyPage(0, 0, 4096), new DirtyPage(1, 0, 4096), new DirtyPage(2, 0, 4096));
+        Path f = root.resolve("data/db");
+        Files.write(f, new byte[2 * 4096]); // two zero pages on disk (both lost), the third beyond the end
+        DirtyFile pending = new DirtyFile(0, "ext4", true, 0, 40, "/data/db", 3 * 4096, List.of(), true);
+        DirtyPageWriter w = writer().cachedPages(x -> cached).compareBudget(4096); // one page's worth: not enough
+        DirtyPageWriter.FileResult r = w.writeOne(pending);
+        assertEquals(true, r.overBudget());
+        assertEquals(0, r.verifiedPages());
+        assertEquals(1, r.repairedPages()); // the tail beyond the on-disk end only
+        byte[] got = Files.readAllBytes(f);
+        assertEquals(0, got[0]); // not compared, not repaired
+        assertEquals(3, got[2 * 4096]);
+        // with budget for both, both lost pages are repaired
+        Files.write(f, new byte[2 * 4096]);
+        DirtyPageWriter.FileResult full = writer().cachedPages(x -> cached).compareBudget(2 * 4096).writeOne(pending);
+        assertEquals(false, full.overBudget());
+        assertEquals(3, full.repairedPages());
+        assertEquals(1, Files.readAllBytes(f)[0]);
+    }
 }
