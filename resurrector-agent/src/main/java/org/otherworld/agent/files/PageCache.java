@@ -97,6 +97,27 @@ public final class PageCache {
         return toPages(inode, new ArrayList<>(byIndex.values()), false);
     }
 
+    /**
+     * The resident cached folios whose contents are valid ({@code PG_uptodate} in {@code page->flags}, bit
+     * number from BTF {@code enum pageflags}). A folio being read from disk when the kernel died is in the
+     * cache, locked and not uptodate, its bytes not (all) filled: its contents must never be written to a
+     * file. Dirty and writeback folios are always uptodate; this matters for clean ones.
+     */
+    public List<CachedPage> uptodatePages(long inode) {
+        if (uptodateBit < 0) {
+            uptodateBit = (int) ctx.types().enumValue("pageflags", "PG_uptodate");
+        }
+        List<CachedPage> out = new ArrayList<>();
+        for (CachedPage p : allPages(inode, false)) {
+            if ((ctx.object("page", p.page()).u64("flags") >>> uptodateBit & 1) != 0) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private int uptodateBit = -1;
+
     /** All cached folios, plus swap entries (for shmem); shadow entries of other filesystems skipped. */
     public List<CachedPage> allPages(long inode, boolean keepSwapEntries) {
         return toPages(inode, xarray.entries(pagesXarray(inode)), keepSwapEntries);

@@ -630,7 +630,7 @@ public final class Resurrector {
         DirtyPages.Result scan = dp.scan();
         PageCache cache = dp.pageCache();
         DirtyPageWriter w = new DirtyPageWriter(o.flushRoot(), dp::read, true).cachedPages(
-                f -> cache.allPages(f.inode(), false).stream()
+                f -> cache.uptodatePages(f.inode()).stream()
                         .map(pg -> new DirtyPages.DirtyPage(pg.index(), pg.phys(), pg.bytes())).toList());
         DirtyPageWriter.Result r = w.write(scan.files());
         reconcileOpenFiles(dp, w, scan, r, processes, flush);

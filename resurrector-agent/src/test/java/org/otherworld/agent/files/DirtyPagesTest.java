@@ -206,4 +206,20 @@ class DirtyPagesTest {
         assertEquals(1, r.errors().size(), r.errors().toString());
         assertTrue(r.errors().get(0).contains("journal state unknown"), r.errors().toString());
     }
+
+    /** A clean folio that was being read in at the crash (not PG_uptodate) is never offered for writing. */
+    @Test
+    void onlyUptodateFoliosAreOfferedAsCleanPages() {
+        long f = fs.inode(ext4, 70, OpenFile.S_IFREG | 0644, 3 * 4096);
+        long ok = page(500, 1);
+        long reading = page(501, 0);
+        long ok2 = page(502, 3);
+        fs.mem.u64(ok, 1L << 2);
+        fs.mem.u64(reading, 1L); // PG_locked only: read I/O in flight
+        fs.mem.u64(ok2, (1L << 2) | (1L << 1));
+        pages(f, new long[] {ok, reading, ok2}, new int[] {});
+        PageCache pc = new PageCache(fs.ctx);
+        assertEquals(3, pc.allPages(f, false).size());
+        assertEquals(List.of(0L, 2L), pc.uptodatePages(f).stream().map(PageCache.CachedPage::index).toList());
+    }
 }

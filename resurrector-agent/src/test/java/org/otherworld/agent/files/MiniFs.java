@@ -265,6 +265,7 @@ final class MiniFs {
         m(m(m(b.struct("socket", 16), "state", tInt, 0), "type", tS16, 4), "sk", sockp, 8);
         m(b.struct("eventfd_ctx", 8), "count", tUlong, 0);
         m(m(b.struct("page", 64), "flags", tUlong, 0), "index", tUlong, 8);
+        b.enumType("pageflags", 4, false).value("PG_locked", 0).value("PG_referenced", 1).value("PG_uptodate", 2);
         m(b.struct("proc_ns_operations", 8), "name", b.ptr(tChar), 0);
         return Btf.parse(b.build());
     }
