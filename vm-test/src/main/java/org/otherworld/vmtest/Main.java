@@ -69,6 +69,7 @@ public final class Main implements Runnable {
                 all.addAll(Workload.sdkDemos());
                 all.addAll(Workload.channelDemos());
                 all.addAll(Workload.fileDemos());
+                all.addAll(Workload.memoryDemos());
             }
             for (String w : workloads) {
                 int eq = w.indexOf('=');
@@ -194,6 +195,7 @@ public final class Main implements Runnable {
             known.addAll(Workload.sdkDemos());
             known.addAll(Workload.channelDemos());
             known.addAll(Workload.fileDemos());
+            known.addAll(Workload.memoryDemos());
             List<Workload> out = new ArrayList<>();
             for (String n : names) {
                 out.add(known.stream().filter(w -> w.name().equals(n.strip())).findFirst().orElseThrow(() ->

@@ -58,6 +58,9 @@ public final class ImageFormat {
     public static String mm(int pid) { return "mm-" + pid + ".img"; }
     public static String pagemap(int pid) { return "pagemap-" + pid + ".img"; }
     public static String pages(int pagesId) { return "pages-" + pagesId + ".img"; }
+
+    /** The pagemap of shared anonymous memory object {@code shmid} (criu: CR_FD_SHMEM_PAGEMAP, "pagemap-shmem-%lu"). */
+    public static String shmemPagemap(long shmid) { return "pagemap-shmem-" + Long.toUnsignedString(shmid) + ".img"; }
     public static String fs(int pid) { return "fs-" + pid + ".img"; }
     public static String fdinfo(int filesId) { return "fdinfo-" + filesId + ".img"; }
     /** timens-ID.img; ID 0 holds the clocks of a tree without a time namespace of its own. */

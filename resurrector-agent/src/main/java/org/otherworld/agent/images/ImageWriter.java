@@ -121,8 +121,22 @@ public final class ImageWriter {
      */
     public WriteResult write(Path dir, List<ProcessImage> processes, IpcNamespaceImage ipcNs, ClockImage clocks)
             throws IOException {
+        return write(dir, processes, ipcNs, clocks, List.of());
+    }
+
+    /**
+     * As {@link #write(Path, List, IpcNamespaceImage, ClockImage)}, with the shared anonymous memory objects
+     * the processes' VMAs name ({@link VmaImage#shmid()}): each written as pagemap-shmem-SHMID.img and a
+     * pages-N.img of its own.
+     *
+     * @throws IllegalArgumentException also when a VMA names an object that is not in {@code shmems}, or
+     *                                  an object's key is also a SysV segment id of the set
+     */
+    public WriteResult write(Path dir, List<ProcessImage> processes, IpcNamespaceImage ipcNs, ClockImage clocks,
+                             List<AnonShmemImage> shmems) throws IOException {
         validateTree(processes);
         validateSysv(processes, ipcNs);
+        validateShmem(processes, ipcNs, shmems);
         Files.createDirectories(dir);
         List<String> names = new ArrayList<>();
         FileTable files = new FileTable();
@@ -175,6 +189,18 @@ public final class ImageWriter {
             FsEntry fs = FsEntry.newBuilder().setCwdId(files.idOfPath(p.fs().cwd(), VmaStatus.O_RDONLY))
                     .setRootId(files.idOfPath(p.fs().root(), VmaStatus.O_RDONLY)).setUmask(p.fs().umask()).build();
             write(dir, ImageFormat.fs(p.pid()), ImageFormat.FS_MAGIC, names, o -> o.write(fs));
+        }
+        for (AnonShmemImage sh : shmems) {
+            PagesWriter pw = PagesWriter.shmem(dir, sh.shmid(), sh.size(), pagesId);
+            try (pw) {
+                sh.pages().forEachPage(pw);
+            }
+            pages += pw.written();
+            runs += pw.entries();
+            pagesFiles++;
+            pagesDirect += pw.direct() ? 1 : 0;
+            names.add(ImageFormat.shmemPagemap(sh.shmid()));
+            names.add(ImageFormat.pages(pagesId++));
         }
         write(dir, ImageFormat.files(), ImageFormat.FILES_MAGIC, names, o -> {
             for (FileEntry e : files.entries()) {
@@ -309,6 +335,33 @@ public final class ImageWriter {
     }
 
     /** Every SysV attach must name a segment of the tree's own IPC namespace. */
+    private static void validateShmem(List<ProcessImage> processes, IpcNamespaceImage ipcNs, List<AnonShmemImage> shmems) {
+        java.util.Map<Long, AnonShmemImage> byKey = new java.util.HashMap<>();
+        for (AnonShmemImage sh : shmems) {
+            if (byKey.put(sh.shmid(), sh) != null) {
+                throw new IllegalArgumentException("shared anonymous memory " + sh.shmid() + " given twice");
+            }
+            if (ipcNs != null && ipcNs.segment((int) sh.shmid()) != null && sh.shmid() == (int) sh.shmid()) {
+                throw new IllegalArgumentException("shared anonymous memory key " + sh.shmid()
+                        + " is also a SysV shm segment id of the set (criu keeps both in one table)");
+            }
+        }
+        for (ProcessImage p : processes) {
+            for (VmaImage v : p.mm().vmas()) {
+                AnonShmemImage sh = v.anonShmem() ? byKey.get(v.shmid()) : null;
+                if (v.anonShmem() && sh == null) {
+                    throw new IllegalArgumentException(String.format("process %d: VMA 0x%x-0x%x maps shared anonymous "
+                            + "memory %d, which is not in the set", p.pid(), v.start(), v.end(), v.shmid()));
+                }
+                if (sh != null && v.pgoff() + (v.end() - v.start()) > sh.size()) {
+                    throw new IllegalArgumentException(String.format("process %d: VMA 0x%x-0x%x at offset 0x%x goes past "
+                            + "the %d bytes of shared anonymous memory %d", p.pid(), v.start(), v.end(), v.pgoff(),
+                            sh.size(), v.shmid()));
+                }
+            }
+        }
+    }
+
     private static void validateSysv(List<ProcessImage> processes, IpcNamespaceImage ipcNs) {
         for (ProcessImage p : processes) {
             for (VmaImage v : p.mm().vmas()) {
@@ -466,6 +519,8 @@ public final class ImageWriter {
                     .setShmid(0).setProt(v.prot()).setFlags(v.flags()).setStatus(v.status()).setFd(-1);
             if (v.sysv() != null) {
                 e.setShmid(v.sysv().shmid()).setFdflags(v.sysv().writable() ? VmaStatus.O_RDWR : VmaStatus.O_RDONLY);
+            } else if (v.anonShmem()) {
+                e.setShmid(v.shmid()); // criu restore creates the object (a memfd) and maps it with its own fd
             } else if (v.path() != null) {
                 boolean sharedWrite = (v.status() & VmaStatus.FILE_SHARED) != 0 && (v.prot() & VmaStatus.PROT_WRITE) != 0;
                 int fdflags = sharedWrite ? VmaStatus.O_RDWR : VmaStatus.O_RDONLY;

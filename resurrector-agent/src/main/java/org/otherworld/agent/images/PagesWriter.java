@@ -53,7 +53,8 @@ final class PagesWriter implements PageSource.PageSink, AutoCloseable {
     /** A thread's staging buffer while no writer of that thread holds it. */
     private static final ThreadLocal<ByteBuffer> SPARE_STAGING = new ThreadLocal<>();
 
-    private final int pid;
+    /** Whose pages, for messages: "process PID" or "shared anonymous memory SHMID". */
+    private final String who;
     private final List<VmaImage> vmas;
     private final ImageOutput pagemap;
     private final FileChannel pages;
@@ -71,13 +72,30 @@ final class PagesWriter implements PageSource.PageSink, AutoCloseable {
 
     /** @param tryDirect whether to write pages-N.img with O_DIRECT where the file system takes it */
     PagesWriter(Path dir, int pid, int pagesId, List<VmaImage> vmas, boolean tryDirect) throws IOException {
-        this.pid = pid;
+        this(dir, "process " + pid, ImageFormat.pagemap(pid), pagesId, vmas, tryDirect);
+    }
+
+    /**
+     * The writer of a shared anonymous memory object's pagemap-shmem-SHMID.img and pages: its pages come
+     * with their byte offset in the object as address, within one VMA [0, size).
+     */
+    static PagesWriter shmem(Path dir, long shmid, long size, int pagesId) throws IOException {
+        VmaImage whole = new VmaImage(0, size, 0, VmaStatus.PROT_READ | VmaStatus.PROT_WRITE,
+                VmaStatus.MAP_PRIVATE | VmaStatus.MAP_ANONYMOUS, VmaStatus.AREA_REGULAR | VmaStatus.ANON_PRIVATE, null, 0);
+        return new PagesWriter(dir, "shared anonymous memory " + shmid, ImageFormat.shmemPagemap(shmid), pagesId,
+                List.of(whole), !"false".equals(System.getProperty(DIRECT_IO_PROPERTY)));
+    }
+
+    private PagesWriter(Path dir, String who, String pagemapName, int pagesId, List<VmaImage> vmas, boolean tryDirect)
+            throws IOException {
+        this.who = who;
         this.vmas = vmas;
         PagesFile f = open(dir.resolve(ImageFormat.pages(pagesId)), tryDirect);
         this.refusal = f.refusal();
         this.pages = f.channel();
         try {
-            this.pagemap = ImageOutput.create(dir.resolve(ImageFormat.pagemap(pid)), ImageFormat.PAGEMAP_MAGIC);
+            // criu's SHMEM_PAGEMAP_MAGIC is PAGEMAP_MAGIC
+            this.pagemap = ImageOutput.create(dir.resolve(pagemapName), ImageFormat.PAGEMAP_MAGIC);
             this.pagemap.write(PagemapHead.newBuilder().setPagesId(pagesId).build());
         } catch (IOException | RuntimeException e) {
             pages.close();
@@ -167,8 +185,8 @@ final class PagesWriter implements PageSource.PageSink, AutoCloseable {
     @Override
     public void pages(long va, ByteBuffer data, int count) throws IOException {
         if (count < 0 || (long) count * PAGE > data.remaining()) {
-            throw new IllegalArgumentException(String.format("process %d: run of %d pages at 0x%x but %d bytes given",
-                    pid, count, va, data.remaining()));
+            throw new IllegalArgumentException(String.format("%s: run of %d pages at 0x%x but %d bytes given",
+                    who, count, va, data.remaining()));
         }
         long a = va;
         int left = count;
@@ -211,21 +229,21 @@ final class PagesWriter implements PageSource.PageSink, AutoCloseable {
      */
     private int accept(long va, int count) throws IOException {
         if ((va & (PAGE - 1)) != 0) {
-            throw new IllegalArgumentException(String.format("process %d: page address 0x%x not page aligned", pid, va));
+            throw new IllegalArgumentException(String.format("%s: page address 0x%x not page aligned", who, va));
         }
         if (lastVa != -1 && Long.compareUnsigned(va, lastVa) <= 0) {
-            throw new IllegalArgumentException(String.format("process %d: page 0x%x after 0x%x, not ascending", pid, va, lastVa));
+            throw new IllegalArgumentException(String.format("%s: page 0x%x after 0x%x, not ascending", who, va, lastVa));
         }
         while (vmaIndex < vmas.size() && Long.compareUnsigned(vmas.get(vmaIndex).end(), va) <= 0) {
             vmaIndex++;
         }
         VmaImage vma = vmaIndex < vmas.size() ? vmas.get(vmaIndex) : null;
         if (vma == null || Long.compareUnsigned(va, vma.start()) < 0) {
-            throw new IllegalArgumentException(String.format("process %d: page 0x%x lies in no VMA", pid, va));
+            throw new IllegalArgumentException(String.format("%s: page 0x%x lies in no VMA", who, va));
         }
         if ((vma.status() & VmaStatus.ANON_SHARED) != 0) {
             throw new IllegalArgumentException(String.format(
-                    "process %d: page 0x%x in shared anonymous VMA 0x%x-0x%x: shmem pagemaps not supported", pid, va,
+                    "%s: page 0x%x in shared anonymous VMA 0x%x-0x%x (its contents belong to the shmem object)", who, va,
                     vma.start(), vma.end()));
         }
         int n = (int) Math.min(count, (vma.end() - va) / PAGE);

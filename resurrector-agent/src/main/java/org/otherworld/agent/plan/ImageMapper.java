@@ -184,7 +184,9 @@ public final class ImageMapper {
      * One VMA as an image record: protection, MAP_* flags, CRIU status and madvise bits. A SysV shm attach
      * becomes what criu dump writes for it: MAP_SHARED | MAP_ANONYMOUS, VMA_ANON_SHARED |
      * VMA_AREA_SYSVIPC, shmid = the segment id (the inode number of the shm file, set by newseg()),
-     * writable when the attach file allowed writing (VM_MAYWRITE).
+     * writable when the attach file allowed writing (VM_MAYWRITE). Shared anonymous memory becomes
+     * MAP_SHARED | MAP_ANONYMOUS, VMA_ANON_SHARED, shmid = its shmem inode number (the key of its
+     * pagemap-shmem image), offset vm_pgoff &lt;&lt; 12.
      */
     public static VmaImage vma(Vma v) {
         long f = v.flags();
@@ -203,7 +205,14 @@ public final class ImageMapper {
         int status;
         String path = null;
         SysvShmAttach sysv = null;
-        if (ResourceClassifier.isSysvShm(v)) {
+        long shmid = 0;
+        if (ResourceClassifier.isSharedAnon(v)) {
+            // shared anonymous memory (a shmem inode "/dev/zero"): criu's VMA_ANON_SHARED with the object's key,
+            // its contents in pagemap-shmem-KEY.img (written by the resurrector from the inode's page cache)
+            flags |= VmaStatus.MAP_ANONYMOUS;
+            status = VmaStatus.AREA_REGULAR | VmaStatus.ANON_SHARED;
+            shmid = v.inode();
+        } else if (ResourceClassifier.isSysvShm(v)) {
             flags |= VmaStatus.MAP_ANONYMOUS;
             status = VmaStatus.AREA_REGULAR | VmaStatus.ANON_SHARED | VmaStatus.AREA_SYSVIPC;
             sysv = new SysvShmAttach((int) v.inode(), (f & VmaFlags.VM_MAYWRITE) != 0);
@@ -234,6 +243,6 @@ public final class ImageMapper {
         madv |= (f & VmaFlags.VM_DONTDUMP) != 0 && !name.equals("[vdso]") && !name.equals("[vvar]")
                 ? 1L << MADV_DONTDUMP : 0;
         madv |= (f & VmaFlags.VM_WIPEONFORK) != 0 ? 1L << MADV_WIPEONFORK : 0;
-        return new VmaImage(v.start(), v.end(), v.offset(), prot, flags, status, path, madv, sysv);
+        return new VmaImage(v.start(), v.end(), v.offset(), prot, flags, status, path, madv, sysv, shmid);
     }
 }

@@ -242,6 +242,15 @@ public final class ResourceClassifier {
         }
     }
 
+    /**
+     * Whether {@code v} maps shared anonymous memory: mmap(MAP_SHARED | MAP_ANONYMOUS) or /dev/zero mapped
+     * shared, both a shmem inode whose d_path is "/dev/zero (deleted)".
+     */
+    public static boolean isSharedAnon(Vma v) {
+        return v.isFile() && v.path() != null && v.path().startsWith("/dev/zero") && (v.flags() & VmaFlags.VM_MAYSHARE) != 0
+                && v.inode() != 0;
+    }
+
     /** Whether {@code v} attaches a SysV shared memory segment (d_path "/SYSV%08x (deleted)", shared). */
     public static boolean isSysvShm(Vma v) {
         return v.isFile() && v.path() != null && v.path().startsWith("/SYSV") && (v.flags() & VmaFlags.VM_MAYSHARE) != 0;
@@ -291,8 +300,8 @@ public final class ResourceClassifier {
                     + " of the initial IPC namespace is not restored (CRIU restores SysV IPC only with an IPC "
                     + "namespace of the process's own)");
         }
-        if (path.startsWith("/dev/zero") && (v.flags() & VmaFlags.VM_MAYSHARE) != 0) {
-            return Optional.of(String.format("shared anonymous memory at 0x%x is not restored", v.start()));
+        if (isSharedAnon(v)) {
+            return Optional.empty(); // its shmem object is written as a pagemap-shmem image
         }
         if (path.startsWith("/memfd:")) {
             return Optional.of("memfd mapping " + path + " is not restored");

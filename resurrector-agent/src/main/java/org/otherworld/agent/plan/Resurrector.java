@@ -34,6 +34,7 @@ import org.otherworld.agent.files.PageCache;
 import org.otherworld.agent.images.ClockImage;
 import org.otherworld.agent.images.ImageWriter;
 import org.otherworld.agent.images.IpcNamespaceImage;
+import org.otherworld.agent.images.AnonShmemImage;
 import org.otherworld.agent.images.PageSource;
 import org.otherworld.agent.images.ProcessImage;
 import org.otherworld.agent.images.VmaImage;
@@ -195,8 +196,14 @@ public final class Resurrector {
                         clocks, errors, treeOf, set);
                 return new TreeResult(tr, set);
             });
+            Map<Integer, List<String>> splitShmem = sharedAcrossTrees(plan.trees());
             for (TreeResult w : treeResults) {
                 Map<String, Object> tr = w.report();
+                List<String> split = splitShmem.get(((Long) tr.get("root")).intValue());
+                if (split != null) {
+                    tr.put("warnings", split);
+                    split.forEach(x -> log.accept("tree " + tr.get("root") + ": " + x));
+                }
                 sets.addAll(w.set());
                 trees.add(tr);
                 imageBytes += (Long) tr.getOrDefault("bytes", 0L);
@@ -507,10 +514,12 @@ public final class Resurrector {
         for (int attempt = 0; attempt < MAX_RETRIES && !members.isEmpty(); attempt++) {
             List<ProcessImage> images = new ArrayList<>();
             List<VmcorePageSource> sources = new ArrayList<>();
+            Map<Long, SharedAnon> shmems = new LinkedHashMap<>();
             int[] current = {0};
             Integer failed = null;
             for (ProcessPlan p : members) {
                 try {
+                    sharedAnon(kernel, p.model().vmas(), shmems);
                     List<VmaImage> vmas = mapper.vmas(p.model());
                     VmcorePageSource raw = new VmcorePageSource(kernel.userMemory(p.model().mm().pgd()),
                             kernel.physicalMemory(), vmas, anonymous, vdso, withAnonVma(p.model()));
@@ -538,7 +547,8 @@ public final class Resurrector {
             if (failed == null) {
                 try {
                     deleteTree(dir);
-                    WriteResult w = new ImageWriter(layout).write(dir, images, ipcImage, clocks);
+                    WriteResult w = new ImageWriter(layout).write(dir, images, ipcImage, clocks,
+                            shmems.values().stream().map(sh -> sh.image(kernel)).toList());
                     Map<String, Object> manifest = SetManifest.of(tree, members, crashTime, panic);
                     Files.writeString(dir.resolve(SetManifest.FILE), Json.write(manifest));
                     ImageSetEntry entry = ImageSetEntry.of(dir, manifest);
@@ -729,6 +739,111 @@ public final class Resurrector {
                     + x.pages() + " cached pages written"
                     + (x.uncached() > 0 ? ", " + x.uncached() + " bytes not cached (zeros)" : "")
                     + (x.error() == null ? "" : ", error: " + x.error()));
+        }
+    }
+
+    /**
+     * Per tree root, a warning for each shared anonymous memory object (by inode number) that resurrected
+     * processes of more than one tree map: each set restores its own copy (criu restores a tree at a
+     * time), so after the resurrection those processes no longer share that memory.
+     */
+    static Map<Integer, List<String>> sharedAcrossTrees(List<ResurrectionPlan> trees) {
+        Map<Long, java.util.TreeSet<Integer>> rootsOf = new HashMap<>();
+        for (ResurrectionPlan t : trees) {
+            for (ProcessPlan p : t.processes()) {
+                for (Vma v : p.model().vmas()) {
+                    if (ResourceClassifier.isSharedAnon(v)) {
+                        rootsOf.computeIfAbsent(v.inode(), k -> new java.util.TreeSet<>()).add(t.rootPid());
+                    }
+                }
+            }
+        }
+        Map<Integer, List<String>> out = new HashMap<>();
+        rootsOf.forEach((ino, roots) -> {
+            if (roots.size() > 1) {
+                for (int r : roots) {
+                    out.computeIfAbsent(r, k -> new ArrayList<>()).add("shared anonymous memory (shmem inode " + ino
+                            + ") is also mapped by the trees of " + roots.stream().filter(x -> x != r).toList()
+                            + ": each restores its own copy, no longer shared between them");
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
+     * One shared anonymous memory object of a set: its shmem inode (address), key (inode number) and the
+     * bytes its mappings cover so far.
+     */
+    private static final class SharedAnon {
+        final long inode;
+        final long ino;
+        long size;
+        List<PageCache.CachedPage> pages;
+
+        SharedAnon(long inode, long ino) {
+            this.inode = inode;
+            this.ino = ino;
+        }
+
+        /** Its non-zero resident pages as an image (offsets below {@link #size}). */
+        AnonShmemImage image(DeadKernel kernel) {
+            List<PageCache.CachedPage> cached = pages;
+            long end = size;
+            PageSource src = sink -> {
+                for (PageCache.CachedPage cp : cached) {
+                    for (int i = 0; i < cp.bytes() / PageCache.PAGE_SIZE; i++) {
+                        long off = (cp.index() + i) * PageCache.PAGE_SIZE;
+                        if (off >= end) {
+                            return;
+                        }
+                        byte[] data = kernel.physicalMemory().readBytes(cp.phys() + (long) i * PageCache.PAGE_SIZE,
+                                PageCache.PAGE_SIZE);
+                        if (!allZero(data)) {
+                            sink.page(off, data, 0);
+                        }
+                    }
+                }
+            };
+            return new AnonShmemImage(ino, size, src);
+        }
+    }
+
+    private static boolean allZero(byte[] b) {
+        for (byte x : b) {
+            if (x != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Adds the shared anonymous memory objects that {@code vmas} map to {@code into} (by inode number),
+     * growing each one's size to cover every mapping. Reads each object's page cache once.
+     *
+     * @throws IllegalStateException when a page of one is swapped out (its contents are not in the dump)
+     */
+    private static void sharedAnon(DeadKernel kernel, List<Vma> vmas, Map<Long, SharedAnon> into) {
+        for (Vma v : vmas) {
+            if (!ResourceClassifier.isSharedAnon(v)) {
+                continue;
+            }
+            SharedAnon sh = into.get(v.inode());
+            if (sh == null) {
+                long inode = kernel.types().object(kernel.kernelMemory(), "file", v.file()).pointer("f_inode");
+                sh = new SharedAnon(inode, v.inode());
+                PageCache cache = new PageCache(FilesContext.of(kernel));
+                List<PageCache.CachedPage> all = cache.allPages(inode, true);
+                long swapped = all.stream().filter(pg -> !pg.resident()).count();
+                if (swapped > 0) {
+                    throw new IllegalStateException("shared anonymous memory at 0x" + Long.toHexString(v.start())
+                            + " has " + swapped + " pages swapped out (not in the dump)");
+                }
+                sh.pages = all;
+                into.put(v.inode(), sh);
+            }
+            sh.size = Math.max(sh.size, v.offset() + (v.end() - v.start()));
         }
     }
 

@@ -40,6 +40,27 @@ class ImageMapperTest {
         assertEquals(VmaStatus.MAP_PRIVATE | VmaStatus.MAP_ANONYMOUS, committed.flags());
     }
 
+    /** mmap(MAP_SHARED | MAP_ANONYMOUS): a shmem inode "/dev/zero (deleted)"; becomes VMA_ANON_SHARED with its key. */
+    @Test
+    void sharedAnonymousMemoryBecomesAnonSharedWithItsInodeAsKey() {
+        long f = org.otherworld.agent.task.VmaFlags.VM_READ | org.otherworld.agent.task.VmaFlags.VM_WRITE
+                | org.otherworld.agent.task.VmaFlags.VM_SHARED | org.otherworld.agent.task.VmaFlags.VM_MAYSHARE;
+        org.otherworld.agent.task.Vma v = new org.otherworld.agent.task.Vma(0, 0x7f0000000000L, 0x7f0000004000L, f, 2,
+                0xffff888001234000L, "/dev/zero (deleted)", null, 1, 4711);
+        assertEquals(true, ResourceClassifier.isSharedAnon(v));
+        assertEquals(java.util.Optional.empty(), ResourceClassifier.vmaBlocker(v, "tmpfs"));
+        VmaImage img = ImageMapper.vma(v);
+        assertEquals(VmaStatus.MAP_SHARED | VmaStatus.MAP_ANONYMOUS, img.flags());
+        assertEquals(VmaStatus.AREA_REGULAR | VmaStatus.ANON_SHARED, img.status());
+        assertEquals(4711, img.shmid());
+        assertEquals(0x2000, img.pgoff());
+        assertNull(img.path());
+        // /dev/zero mapped private is ordinary anonymous memory, not a shmem object
+        org.otherworld.agent.task.Vma priv = new org.otherworld.agent.task.Vma(0, 0x1000, 0x2000,
+                org.otherworld.agent.task.VmaFlags.VM_READ, 0, 0xffff888001235000L, "/dev/zero", null, 5, 6);
+        assertEquals(false, ResourceClassifier.isSharedAnon(priv));
+    }
+
     @Test
     void mapsVmasFdsAndThreads() {
         OpenFile log = Models.file(1, FileKind.REGULAR, "/data/log", "ext4");

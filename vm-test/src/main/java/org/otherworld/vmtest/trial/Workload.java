@@ -147,6 +147,18 @@ public record Workload(String name, String dir, String command, String ready, St
     }
 
     /**
+     * Shared anonymous memory, part of the default trial: {@code shanon} (demo-apps/src/main/c) maps 16 pages
+     * MAP_SHARED | MAP_ANONYMOUS, fills 14 with a pattern (one stays a hole), forks, and parent and child
+     * each count in the shared first page; the parent sees the child's counter only through it. The
+     * check passes when, after the resurrection, both counters advance in the parent's view (the mapping
+     * is still one object, not two copies), are past their pre-crash values, and no pattern page broke.
+     */
+    public static List<Workload> memoryDemos() {
+        return List.of(new Workload("shanon", "/data/work/shanon", "exec /opt/ow/bin/shanon run /data/work/shanon",
+                "test -s progress", "cat progress", "/opt/ow/bin/shanon check /data/work/shanon \"$PRE\"", null));
+    }
+
+    /**
      * The kvstore and sessions demos without a crash procedure ({@code --no-crash-procedure}), each with a
      * client in the same process tree that holds ONE connection across the crash ({@code kvstore-hold},
      * {@code sessions-hold}; a few requests a second, each acknowledged one recorded). Everything they
@@ -238,6 +250,7 @@ public record Workload(String name, String dir, String command, String ready, St
         all.addAll(sdkDemos());
         all.addAll(channelDemos());
         all.addAll(fileDemos());
+        all.addAll(memoryDemos());
         all.addAll(noProcedureDemos());
         all.add(fpu());
         all.add(evfds());

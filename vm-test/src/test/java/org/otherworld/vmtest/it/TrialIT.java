@@ -28,6 +28,7 @@ class TrialIT {
         workloads.addAll(Workload.sdkDemos());
         workloads.addAll(Workload.channelDemos());
         workloads.addAll(Workload.fileDemos());
+        workloads.addAll(Workload.memoryDemos());
         Map<String, Object> report = null;
         for (int attempt = 1; attempt <= 2; attempt++) {
             Path out = tmp.resolve("trial-" + attempt);
