@@ -34,7 +34,6 @@ import org.otherworld.agent.files.PageCache;
 import org.otherworld.agent.images.ClockImage;
 import org.otherworld.agent.images.ImageWriter;
 import org.otherworld.agent.images.IpcNamespaceImage;
-import org.otherworld.agent.images.AnonShmemImage;
 import org.otherworld.agent.images.PageSource;
 import org.otherworld.agent.images.ProcessImage;
 import org.otherworld.agent.images.VmaImage;
@@ -196,7 +195,7 @@ public final class Resurrector {
                         clocks, errors, treeOf, set);
                 return new TreeResult(tr, set);
             });
-            Map<Integer, List<String>> splitShmem = sharedAcrossTrees(plan.trees());
+            Map<Integer, List<String>> splitShmem = SharedAnonMemory.sharedAcrossTrees(plan.trees());
             for (TreeResult w : treeResults) {
                 Map<String, Object> tr = w.report();
                 List<String> split = splitShmem.get(((Long) tr.get("root")).intValue());
@@ -514,12 +513,12 @@ public final class Resurrector {
         for (int attempt = 0; attempt < MAX_RETRIES && !members.isEmpty(); attempt++) {
             List<ProcessImage> images = new ArrayList<>();
             List<VmcorePageSource> sources = new ArrayList<>();
-            Map<Long, SharedAnon> shmems = new LinkedHashMap<>();
+            SharedAnonMemory shmems = new SharedAnonMemory(kernel);
             int[] current = {0};
             Integer failed = null;
             for (ProcessPlan p : members) {
                 try {
-                    sharedAnon(kernel, p.model().vmas(), shmems);
+                    shmems.add(p.model().vmas());
                     List<VmaImage> vmas = mapper.vmas(p.model());
                     VmcorePageSource raw = new VmcorePageSource(kernel.userMemory(p.model().mm().pgd()),
                             kernel.physicalMemory(), vmas, anonymous, vdso, withAnonVma(p.model()));
@@ -547,8 +546,7 @@ public final class Resurrector {
             if (failed == null) {
                 try {
                     deleteTree(dir);
-                    WriteResult w = new ImageWriter(layout).write(dir, images, ipcImage, clocks,
-                            shmems.values().stream().map(sh -> sh.image(kernel)).toList());
+                    WriteResult w = new ImageWriter(layout).write(dir, images, ipcImage, clocks, shmems.images());
                     Map<String, Object> manifest = SetManifest.of(tree, members, crashTime, panic);
                     Files.writeString(dir.resolve(SetManifest.FILE), Json.write(manifest));
                     ImageSetEntry entry = ImageSetEntry.of(dir, manifest);
@@ -650,36 +648,11 @@ public final class Resurrector {
         flush.put("pages_written", r.pagesWritten());
         flush.put("bytes_written", r.bytesWritten());
         // files whose last change was in a journal transaction that never committed (clean pages only)
-        Map<String, Object> journal = new LinkedHashMap<>();
-        journal.put("committed", scan.journals());
-        long pending = 0;
-        long verifiedSame = 0;
-        long repaired = 0;
-        long unreachable = 0;
-        long overBudget = 0;
-        long verifiedPages = 0;
-        long repairedPages = 0;
+        DirtyPageWriter.JournalSummary journal = DirtyPageWriter.JournalSummary.of(r.files());
+        flush.put("journal", journal.json(scan.journals()));
         List<Object> files = new ArrayList<>();
-        for (int i = 0; i < r.files().size(); i++) {
-            DirtyPageWriter.FileResult f = r.files().get(i);
-            DirtyPages.DirtyFile src = scan.persistent().get(i);
-            boolean pendingOnly = src.journalPending() && src.pages().isEmpty();
-            if (src.journalPending()) {
-                pending++;
-                verifiedPages += f.verifiedPages();
-                repairedPages += f.repairedPages();
-                if (f.overBudget()) {
-                    overBudget++;
-                }
-                if (f.unreachable()) {
-                    unreachable++;
-                } else if (f.error() == null && !f.written()) {
-                    verifiedSame++;
-                } else if (f.error() == null) {
-                    repaired++;
-                }
-            }
-            if (pendingOnly && (f.unreachable() || (f.error() == null && !f.written()))) {
+        for (DirtyPageWriter.FileResult f : r.files()) {
+            if (f.pendingOnly() && (f.unreachable() || (f.error() == null && !f.written()))) {
                 continue; // listed only when something was done or went wrong
             }
             Map<String, Object> e = new LinkedHashMap<>();
@@ -688,24 +661,17 @@ public final class Resurrector {
             e.put("pages", (long) f.pages());
             e.put("disk_size", f.diskSize());
             e.put("uncached_bytes", f.uncachedBytes());
-            e.put("journal_pending", src.journalPending());
+            e.put("journal_pending", f.file().journalPending());
             e.put("repaired_pages", (long) f.repairedPages());
             e.put("error", f.error());
             files.add(e);
         }
-        journal.put("pending_files", pending);
-        journal.put("pending_same_on_disk", verifiedSame);
-        journal.put("pending_repaired", repaired);
-        journal.put("pending_unreachable", unreachable);
-        journal.put("pending_not_compared", overBudget);
-        journal.put("pages_compared", verifiedPages);
-        journal.put("pages_repaired", repairedPages);
-        flush.put("journal", journal);
         flush.put("files", files);
         flush.put("scan_errors", scan.errors());
-        log.accept("flush: " + r.filesWritten() + " files written back, " + r.pagesWritten() + " pages; " + pending
-                + " with an uncommitted journal transaction: " + repaired + " repaired (" + repairedPages + " pages), "
-                + verifiedSame + " same on disk (" + verifiedPages + " pages compared), " + unreachable + " not reachable here");
+        log.accept("flush: " + r.filesWritten() + " files written back, " + r.pagesWritten() + " pages; "
+                + journal.pending() + " with an uncommitted journal transaction: " + journal.repaired() + " repaired ("
+                + journal.pagesRepaired() + " pages), " + journal.sameOnDisk() + " same on disk ("
+                + journal.pagesCompared() + " pages compared), " + journal.unreachable() + " not reachable here");
         return r.bytesWritten();
     }
 
@@ -739,111 +705,6 @@ public final class Resurrector {
                     + x.pages() + " cached pages written"
                     + (x.uncached() > 0 ? ", " + x.uncached() + " bytes not cached (zeros)" : "")
                     + (x.error() == null ? "" : ", error: " + x.error()));
-        }
-    }
-
-    /**
-     * Per tree root, a warning for each shared anonymous memory object (by inode number) that resurrected
-     * processes of more than one tree map: each set restores its own copy (criu restores a tree at a
-     * time), so after the resurrection those processes no longer share that memory.
-     */
-    static Map<Integer, List<String>> sharedAcrossTrees(List<ResurrectionPlan> trees) {
-        Map<Long, java.util.TreeSet<Integer>> rootsOf = new HashMap<>();
-        for (ResurrectionPlan t : trees) {
-            for (ProcessPlan p : t.processes()) {
-                for (Vma v : p.model().vmas()) {
-                    if (ResourceClassifier.isSharedAnon(v)) {
-                        rootsOf.computeIfAbsent(v.inode(), k -> new java.util.TreeSet<>()).add(t.rootPid());
-                    }
-                }
-            }
-        }
-        Map<Integer, List<String>> out = new HashMap<>();
-        rootsOf.forEach((ino, roots) -> {
-            if (roots.size() > 1) {
-                for (int r : roots) {
-                    out.computeIfAbsent(r, k -> new ArrayList<>()).add("shared anonymous memory (shmem inode " + ino
-                            + ") is also mapped by the trees of " + roots.stream().filter(x -> x != r).toList()
-                            + ": each restores its own copy, no longer shared between them");
-                }
-            }
-        });
-        return out;
-    }
-
-    /**
-     * One shared anonymous memory object of a set: its shmem inode (address), key (inode number) and the
-     * bytes its mappings cover so far.
-     */
-    private static final class SharedAnon {
-        final long inode;
-        final long ino;
-        long size;
-        List<PageCache.CachedPage> pages;
-
-        SharedAnon(long inode, long ino) {
-            this.inode = inode;
-            this.ino = ino;
-        }
-
-        /** Its non-zero resident pages as an image (offsets below {@link #size}). */
-        AnonShmemImage image(DeadKernel kernel) {
-            List<PageCache.CachedPage> cached = pages;
-            long end = size;
-            PageSource src = sink -> {
-                for (PageCache.CachedPage cp : cached) {
-                    for (int i = 0; i < cp.bytes() / PageCache.PAGE_SIZE; i++) {
-                        long off = (cp.index() + i) * PageCache.PAGE_SIZE;
-                        if (off >= end) {
-                            return;
-                        }
-                        byte[] data = kernel.physicalMemory().readBytes(cp.phys() + (long) i * PageCache.PAGE_SIZE,
-                                PageCache.PAGE_SIZE);
-                        if (!allZero(data)) {
-                            sink.page(off, data, 0);
-                        }
-                    }
-                }
-            };
-            return new AnonShmemImage(ino, size, src);
-        }
-    }
-
-    private static boolean allZero(byte[] b) {
-        for (byte x : b) {
-            if (x != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Adds the shared anonymous memory objects that {@code vmas} map to {@code into} (by inode number),
-     * growing each one's size to cover every mapping. Reads each object's page cache once.
-     *
-     * @throws IllegalStateException when a page of one is swapped out (its contents are not in the dump)
-     */
-    private static void sharedAnon(DeadKernel kernel, List<Vma> vmas, Map<Long, SharedAnon> into) {
-        for (Vma v : vmas) {
-            if (!ResourceClassifier.isSharedAnon(v)) {
-                continue;
-            }
-            SharedAnon sh = into.get(v.inode());
-            if (sh == null) {
-                long inode = kernel.types().object(kernel.kernelMemory(), "file", v.file()).pointer("f_inode");
-                sh = new SharedAnon(inode, v.inode());
-                PageCache cache = new PageCache(FilesContext.of(kernel));
-                List<PageCache.CachedPage> all = cache.allPages(inode, true);
-                long swapped = all.stream().filter(pg -> !pg.resident()).count();
-                if (swapped > 0) {
-                    throw new IllegalStateException("shared anonymous memory at 0x" + Long.toHexString(v.start())
-                            + " has " + swapped + " pages swapped out (not in the dump)");
-                }
-                sh.pages = all;
-                into.put(v.inode(), sh);
-            }
-            sh.size = Math.max(sh.size, v.offset() + (v.end() - v.start()));
         }
     }
 

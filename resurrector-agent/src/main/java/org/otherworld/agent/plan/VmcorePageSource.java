@@ -91,7 +91,7 @@ public final class VmcorePageSource implements PageSource {
     @Override
     public void forEachPage(PageSink sink) throws IOException {
         byte[] buf = new byte[PAGE];
-        RunReader runs = new RunReader(phys, sink, RUN_BUFFER.get());
+        RunReader runs = runReader(phys, sink);
         try {
             forEachPage(sink, runs, buf);
         } finally {
@@ -182,6 +182,11 @@ public final class VmcorePageSource implements PageSource {
     static boolean zeroPagesSkippable(int status) {
         return (status & VmaStatus.ANON_PRIVATE) != 0 && (status & VmaStatus.FILE_PRIVATE) == 0
                 && (status & (VmaStatus.AREA_VDSO | VmaStatus.AREA_VVAR | VmaStatus.AREA_AIORING)) == 0;
+    }
+
+    /** A run reader over this thread's run buffer (one reader at a time per thread). */
+    static RunReader runReader(PhysicalMemory phys, PageSink sink) {
+        return new RunReader(phys, sink, RUN_BUFFER.get());
     }
 
     /**

@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -84,6 +87,7 @@ public final class DirtyPageWriter {
     /**
      * Outcome for one file.
      *
+     * @param file          the file as the scan found it (its path and the dead kernel's {@code i_size})
      * @param diskSize      its size on the disk before the write (-1: it did not exist)
      * @param uncachedBytes bytes between the on-disk size and {@code size} that no page covered (zeros now)
      * @param verifiedPages clean cached pages compared with the disk (journal-pending files)
@@ -92,15 +96,83 @@ public final class DirtyPageWriter {
      * @param unreachable   not attempted: no usable path, or no persistent filesystem holds it here
      * @param overBudget    journal-pending, but not compared: the comparison budget was spent (size rule only)
      */
-    public record FileResult(String path, Path target, long size, int pages, long bytes, String error, long diskSize,
+    public record FileResult(DirtyFile file, Path target, int pages, long bytes, String error, long diskSize,
                              long uncachedBytes, int verifiedPages, int repairedPages, boolean written,
                              boolean unreachable, boolean overBudget) {
         static FileResult unreachable(DirtyFile f, Path target, String why) {
-            return new FileResult(f.path(), target, f.size(), 0, 0, why, -1, 0, 0, 0, false, true, false);
+            return new FileResult(f, target, 0, 0, why, -1, 0, 0, 0, false, true, false);
         }
 
         static FileResult failed(DirtyFile f, Path target, int pages, long bytes, String why) {
-            return new FileResult(f.path(), target, f.size(), pages, bytes, why, -1, 0, 0, 0, false, false, false);
+            return new FileResult(f, target, pages, bytes, why, -1, 0, 0, 0, false, false, false);
+        }
+
+        /** The file's dead-kernel path. */
+        public String path() {
+            return file.path();
+        }
+
+        /** The dead kernel's {@code i_size}. */
+        public long size() {
+            return file.size();
+        }
+
+        /** Journal-pending with no unwritten page: taken only for the journal check. */
+        public boolean pendingOnly() {
+            return file.journalPending() && file.pages().isEmpty();
+        }
+    }
+
+    /**
+     * What the journal check did over a flush (the files whose last change was in a journal transaction
+     * that never committed).
+     *
+     * @param pending       journal-pending files
+     * @param sameOnDisk    of them, held exactly by the disk (not written)
+     * @param repaired      of them, written
+     * @param unreachable   of them, not attempted (no path, or no persistent filesystem here)
+     * @param notCompared   of them, past the comparison budget (size rule only)
+     * @param pagesCompared clean pages compared with the disk
+     * @param pagesRepaired clean pages written because the disk differed
+     */
+    public record JournalSummary(long pending, long sameOnDisk, long repaired, long unreachable, long notCompared,
+                                 long pagesCompared, long pagesRepaired) {
+        /** Counted over {@code results}. */
+        public static JournalSummary of(List<FileResult> results) {
+            long pending = 0, same = 0, repaired = 0, unreachable = 0, notCompared = 0, compared = 0, written = 0;
+            for (FileResult f : results) {
+                if (!f.file().journalPending()) {
+                    continue;
+                }
+                pending++;
+                compared += f.verifiedPages();
+                written += f.repairedPages();
+                notCompared += f.overBudget() ? 1 : 0;
+                if (f.unreachable()) {
+                    unreachable++;
+                } else if (f.error() == null) {
+                    if (f.written()) {
+                        repaired++;
+                    } else {
+                        same++;
+                    }
+                }
+            }
+            return new JournalSummary(pending, same, repaired, unreachable, notCompared, compared, written);
+        }
+
+        /** As report fields (with the journals' committed sequences). */
+        public Map<String, Object> json(List<String> committed) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("committed", committed);
+            m.put("pending_files", pending);
+            m.put("pending_same_on_disk", sameOnDisk);
+            m.put("pending_repaired", repaired);
+            m.put("pending_unreachable", unreachable);
+            m.put("pending_not_compared", notCompared);
+            m.put("pages_compared", pagesCompared);
+            m.put("pages_repaired", pagesRepaired);
+            return m;
         }
     }
 
@@ -140,17 +212,17 @@ public final class DirtyPageWriter {
         if (disk >= f.size()) {
             return f.pages();
         }
-        TreeMap<Long, DirtyPage> byIndex = new TreeMap<>();
         long from = disk / PAGE;
-        for (DirtyPage p : cachedPages.apply(f)) {
-            if (p.index() + p.bytes() / PAGE > from && p.fileOffset() < f.size()) {
-                byIndex.put(p.index(), p);
-            }
-        }
-        for (DirtyPage p : f.pages()) {
-            byIndex.put(p.index(), p);
-        }
-        return new ArrayList<>(byIndex.values());
+        Set<Long> dirty = unwrittenIndexes(f);
+        return cachedWithin(f).stream().filter(p -> dirty.contains(p.index()) || p.index() + p.bytes() / PAGE > from)
+                .toList();
+    }
+
+    /** The indexes of the file's unwritten (dirty or writeback) pages. */
+    private static Set<Long> unwrittenIndexes(DirtyFile f) {
+        Set<Long> s = new HashSet<>();
+        f.pages().forEach(p -> s.add(p.index()));
+        return s;
     }
 
     /** Bytes in [oldSize, size) that no page covers. */
@@ -211,8 +283,7 @@ public final class DirtyPageWriter {
             boolean overBudget = f.journalPending() && !compare;
             if (f.journalPending() && toWrite.isEmpty() && disk == f.size()) {
                 // the disk holds the file as the dead kernel saw it (or as much of it as was compared)
-                return new FileResult(f.path(), target, f.size(), 0, 0, null, disk, 0, sel.verified(), 0, false, false,
-                        overBudget);
+                return new FileResult(f, target, 0, 0, null, disk, 0, sel.verified(), 0, false, false, overBudget);
             }
             if (!existing.equals(parent)) {
                 // the dead kernel had these directories, but their creation was in a journal transaction
@@ -243,7 +314,7 @@ public final class DirtyPageWriter {
                 }
                 ch.force(true);
             }
-            return new FileResult(f.path(), target, f.size(), pages, bytes, null, disk,
+            return new FileResult(f, target, pages, bytes, null, disk,
                     uncovered(f.size(), Math.max(disk, 0), compare ? cached : toWrite),
                     sel.verified(), repaired, true, false, overBudget);
         } catch (IOException | RuntimeException e) {
@@ -275,8 +346,7 @@ public final class DirtyPageWriter {
 
     /** How many of {@code pages} are not among the file's unwritten (dirty or writeback) pages. */
     private static int cleanAmong(DirtyFile f, List<DirtyPage> pages) {
-        Set<Long> dirty = new java.util.HashSet<>();
-        f.pages().forEach(p -> dirty.add(p.index()));
+        Set<Long> dirty = unwrittenIndexes(f);
         return (int) pages.stream().filter(p -> !dirty.contains(p.index())).count();
     }
 
@@ -300,8 +370,7 @@ public final class DirtyPageWriter {
      * disk differ from the cache.
      */
     private Selection differingFromDisk(DirtyFile f, List<DirtyPage> cached, Path target, long disk) throws IOException {
-        Set<Long> dirty = new java.util.HashSet<>();
-        f.pages().forEach(p -> dirty.add(p.index()));
+        Set<Long> dirty = unwrittenIndexes(f);
         List<DirtyPage> out = new ArrayList<>();
         int verified = 0;
         FileChannel in = disk > 0 ? FileChannel.open(target, StandardOpenOption.READ) : null;

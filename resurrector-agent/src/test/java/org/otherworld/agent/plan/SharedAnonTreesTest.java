@@ -31,7 +31,7 @@ class SharedAnonTreesTest {
         for (ProcessPlan p : r.processes()) {
             assertTrue(p.resurrect(), p.pid() + ": " + p.reason()); // shared anonymous memory no longer blocks
         }
-        Map<Integer, List<String>> w = Resurrector.sharedAcrossTrees(r.trees());
+        Map<Integer, List<String>> w = SharedAnonMemory.sharedAcrossTrees(r.trees());
         assertEquals(Set.of(10, 20), w.keySet(), w.toString());
         assertTrue(w.get(10).get(0).contains("shmem inode 500") && w.get(10).get(0).contains("[20]"), w.toString());
         assertTrue(w.get(20).get(0).contains("[10]"), w.toString());
