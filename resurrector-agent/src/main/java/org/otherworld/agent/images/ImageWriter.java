@@ -341,7 +341,7 @@ public final class ImageWriter {
             if (byKey.put(sh.shmid(), sh) != null) {
                 throw new IllegalArgumentException("shared anonymous memory " + sh.shmid() + " given twice");
             }
-            if (ipcNs != null && ipcNs.segment((int) sh.shmid()) != null && sh.shmid() == (int) sh.shmid()) {
+            if (ipcNs != null && sh.shmid() <= Integer.MAX_VALUE && ipcNs.segment((int) sh.shmid()) != null) {
                 throw new IllegalArgumentException("shared anonymous memory key " + sh.shmid()
                         + " is also a SysV shm segment id of the set (criu keeps both in one table)");
             }
